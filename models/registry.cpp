@@ -1,0 +1,50 @@
+#include "models/registry.h"
+
+#include <filesystem>
+
+#include "kernels/error.h"
+
+namespace spindle {
+
+// One line per architecture (defined in models/arch/<name>.cpp).
+// Architecture hyenadna_architecture();
+
+const std::vector<Architecture>& architectures() {
+  static const std::vector<Architecture> archs = {
+      // hyenadna_architecture(),
+  };
+  return archs;
+}
+
+static const std::vector<Architecture>& registry() { return architectures(); }
+
+std::string detect_architecture(const Config& config) {
+  for (const auto& a : registry())
+    if (a.matches(config)) return a.name;
+  return "";
+}
+
+std::unique_ptr<Model> load_model(const std::string& dir) { return load_model_with_report(dir).model; }
+
+LoadReport load_model_with_report(const std::string& dir) {
+  if (!std::filesystem::exists(dir)) throw Error(dir + ": model directory not found");
+  Config config = Config::load(dir);
+  for (const auto& a : registry()) {
+    if (!a.matches(config)) continue;
+    Checkpoint ckpt = Checkpoint::open(dir);
+    LoadReport report;
+    report.architecture = a.name;
+    report.model = a.load(config, ckpt);
+    for (const auto& [name, entry] : ckpt.entries()) {
+      report.dtype_counts[entry.dtype]++;
+      if (!ckpt.used().count(name)) report.unused_tensors.push_back(name);
+    }
+    return report;
+  }
+  std::string known;
+  for (const auto& a : registry()) known += (known.empty() ? "" : ", ") + a.name;
+  throw Error(config.path() + ": unknown architecture (model_type '" + config.get_string("model_type", "?") +
+              "'); spindle knows: " + known);
+}
+
+}  // namespace spindle

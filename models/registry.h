@@ -1,0 +1,40 @@
+// config.json -> architecture. Each architecture registers a detector and a loader.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "models/model.h"
+
+namespace spindle {
+
+struct Architecture {
+  std::string name;
+  // True when this config describes this architecture.
+  std::function<bool(const Config&)> matches;
+  // Builds the model from a config and an opened checkpoint (throws Error on missing/mis-shaped tensors).
+  std::function<std::unique_ptr<Model>(const Config&, Checkpoint&)> load;
+};
+
+// Every built-in architecture, in detection order. Each arch's .cpp defines a
+// `Architecture <name>_architecture()` function listed in registry.cpp (explicit, so a static
+// library cannot drop an architecture whose object file nothing else references).
+const std::vector<Architecture>& architectures();
+
+// Loads config.json + weights from `dir`. Throws Error naming the directory when no architecture matches.
+std::unique_ptr<Model> load_model(const std::string& dir);
+// As load_model, and lists the stored tensors the architecture never read (for `model info`).
+struct LoadReport {
+  std::unique_ptr<Model> model;
+  std::string architecture;
+  std::vector<std::string> unused_tensors;
+  std::map<std::string, int64_t> dtype_counts;  // stored dtype -> tensor count
+};
+LoadReport load_model_with_report(const std::string& dir);
+
+// Which architecture name a config would load as ("" when none).
+std::string detect_architecture(const Config& config);
+
+}  // namespace spindle

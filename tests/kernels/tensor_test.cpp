@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "kernels/io/npy.h"
+#include "kernels/tensor.h"
+#include "tests/test_paths.h"
+
+using namespace spindle;
+
+TEST(Tensor, ViewsShareStorage) {
+  Tensor t = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {3, 2});
+  Tensor row = t.select(1);
+  EXPECT_EQ(row.shape(), (Shape{2}));
+  EXPECT_FLOAT_EQ(row.data<float>()[0], 3.f);
+  Tensor rows = t.slice(1, 3);
+  rows.data<float>()[0] = 30.f;
+  EXPECT_FLOAT_EQ(t.data<float>()[2], 30.f);
+  EXPECT_EQ(t.reshape({-1}).shape(), (Shape{6}));
+}
+
+TEST(Tensor, HalfPrecisionRoundTrip) {
+  for (float v : {0.f, 1.f, -2.5f, 3.140625f, 65504.f, 1e-3f}) {
+    EXPECT_FLOAT_EQ(f16_to_f32(f32_to_f16(v)), f16_to_f32(f32_to_f16(f16_to_f32(f32_to_f16(v)))));
+    EXPECT_NEAR(bf16_to_f32(f32_to_bf16(v)), v, std::abs(v) * 4e-3f);
+    EXPECT_NEAR(f16_to_f32(f32_to_f16(v)), v, std::abs(v) * 1e-3f + 1e-7f);
+  }
+  EXPECT_EQ(f32_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(f32_to_f16(1.0f), 0x3c00);
+}
+
+TEST(Npy, RoundTripFloatAndInt) {
+  std::string dir = test::temp_dir();
+  Tensor f = Tensor::from_vector({1.5f, -2.f, 3.25f, 0.f, 7.f, 8.f}, {2, 3});
+  write_npy(dir + "/f.npy", f);
+  Tensor g = read_npy(dir + "/f.npy");
+  ASSERT_EQ(g.shape(), f.shape());
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(g.data<float>()[i], f.data<float>()[i]);
+
+  Tensor ids = Tensor::empty({4}, DType::i64);
+  for (int i = 0; i < 4; ++i) ids.data<int64_t>()[i] = 1000000000000LL * i;
+  write_npy(dir + "/i.npy", ids);
+  Tensor back = read_npy(dir + "/i.npy");
+  ASSERT_EQ(back.dtype(), DType::i64);
+  EXPECT_EQ(back.data<int64_t>()[3], 3000000000000LL);
+  // No temporary left behind.
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 2);
+}
+
+TEST(Npy, TruncatedAndEmptyFilesAreErrors) {
+  std::string dir = test::temp_dir();
+  Tensor f = Tensor::zeros({100});
+  write_npy(dir + "/f.npy", f);
+  std::filesystem::resize_file(dir + "/f.npy", 200);
+  EXPECT_THROW(read_npy(dir + "/f.npy"), Error);
+  std::filesystem::resize_file(dir + "/f.npy", 0);
+  try {
+    read_npy(dir + "/f.npy");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("f.npy: empty file"), std::string::npos);
+  }
+}
