@@ -7,11 +7,11 @@
 namespace spindle {
 
 // One line per architecture (defined in models/arch/<name>.cpp).
-// Architecture hyenadna_architecture();
+Architecture hyenadna_architecture();
 
 const std::vector<Architecture>& architectures() {
   static const std::vector<Architecture> archs = {
-      // hyenadna_architecture(),
+      hyenadna_architecture(),
   };
   return archs;
 }

@@ -1,0 +1,115 @@
+#include "models/layers/hyena_filter.h"
+
+#include <cmath>
+
+#include "kernels/ops.h"
+
+namespace spindle {
+
+HyenaFilter::HyenaFilter(const Checkpoint& ckpt, const std::string& prefix, const HyenaFilterShape& shape)
+    : shape_(shape) {
+  const int64_t E = shape.emb_dim, F = shape.filter_order, channels = shape.d_model * (shape.order - 1);
+  z_ = ckpt.get(prefix + "pos_emb.z", {1, shape.max_seq_len, E});
+  t_ = ckpt.get(prefix + "pos_emb.t", {1, shape.max_seq_len, 1});
+  // Layers of nn.Sequential: Linear at even indices, the shared Sin at odd ones, final Linear last.
+  const int64_t n_linear = shape.num_inner_mlps + 1;
+  std::string freq_key;
+  for (int64_t i = 0; i < n_linear; ++i) {
+    std::string layer = prefix + "implicit_filter." + std::to_string(2 * i) + ".";
+    weights_.push_back(ckpt.get(layer + "weight", {F, i == 0 ? E : F}));
+    biases_.push_back(ckpt.get(layer + "bias", {F}));
+    std::string sin_key = prefix + "implicit_filter." + std::to_string(2 * i + 1) + ".freq";
+    if (freq_key.empty() && ckpt.has(sin_key)) freq_key = sin_key;
+  }
+  if (freq_key.empty())
+    throw Error(ckpt.path() + ": missing tensor '" + prefix + "implicit_filter.1.freq' (the shared Sin frequency)");
+  freq_ = ckpt.get(freq_key, {1, F});
+  // The same Sin module is stored under every index that uses it; mark the duplicates as read.
+  for (int64_t i = 0; i < n_linear; ++i) {
+    std::string sin_key = prefix + "implicit_filter." + std::to_string(2 * i + 1) + ".freq";
+    if (ckpt.has(sin_key)) ckpt.get(sin_key, {1, F});
+  }
+  out_weight_ = ckpt.get(prefix + "implicit_filter." + std::to_string(2 * n_linear) + ".weight", {channels, F});
+  deltas_ = ckpt.get(prefix + "modulation.deltas", {1, 1, channels});
+  bias_ = ckpt.get(prefix + "bias", {channels});
+}
+
+int64_t HyenaFilter::parameter_count() const {
+  int64_t n = z_.numel() + freq_.numel() + out_weight_.numel() + bias_.numel();
+  for (auto& w : weights_) n += w.numel();
+  for (auto& b : biases_) n += b.numel();
+  return n;
+}
+
+Tensor HyenaFilter::filters(int64_t length) const {
+  const size_t bytes = static_cast<size_t>(length) * out_weight_.dim(0) * sizeof(float);
+  if (bytes > kCacheBytes) return compute(length);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  auto it = cache_.find(length);
+  if (it != cache_.end()) return it->second;
+  return cache_.emplace(length, compute(length)).first->second;
+}
+
+Tensor HyenaFilter::compute(int64_t length) const {
+  SPINDLE_ASSERT(length <= shape_.max_seq_len);
+  const int64_t E = shape_.emb_dim, F = shape_.filter_order, channels = out_weight_.dim(0);
+  const int64_t n_linear = static_cast<int64_t>(weights_.size());
+  const float* z = z_.data<float>();
+  const float* t = t_.data<float>();
+  const float* freq = freq_.data<float>();
+
+  // Transposed float64 copies so the inner loop runs over outputs (contiguous, vectorisable).
+  std::vector<std::vector<double>> wt(n_linear);
+  for (int64_t l = 0; l < n_linear; ++l) {
+    const int64_t in = weights_[l].dim(1);
+    wt[l].resize(in * F);
+    for (int64_t o = 0; o < F; ++o)
+      for (int64_t i = 0; i < in; ++i) wt[l][i * F + o] = weights_[l].data<float>()[o * in + i];
+  }
+
+  constexpr int64_t kChunk = 512;
+  Tensor k = Tensor::empty({channels, length});
+  float* kp = k.data<float>();
+  const int64_t n_chunks = (length + kChunk - 1) / kChunk;
+#pragma omp parallel
+  {
+    std::vector<double> act(F), next(F);
+    Tensor hidden = Tensor::empty({kChunk, F});
+    Tensor proj = Tensor::empty({kChunk, channels});
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      const int64_t begin = c * kChunk, rows = std::min(kChunk, length - begin);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t n = begin + r;
+        const double* input = nullptr;
+        std::vector<double> zrow(z + n * E, z + n * E + E);
+        input = zrow.data();
+        for (int64_t l = 0; l < n_linear; ++l) {
+          const int64_t in = l == 0 ? E : F;
+          for (int64_t o = 0; o < F; ++o) next[o] = biases_[l].data<float>()[o];
+          for (int64_t i = 0; i < in; ++i) {
+            const double x = input[i];
+            const double* w = wt[l].data() + i * F;
+            for (int64_t o = 0; o < F; ++o) next[o] += w[o] * x;
+          }
+          for (int64_t o = 0; o < F; ++o) act[o] = std::sin(static_cast<double>(freq[o]) * next[o]);
+          input = act.data();
+        }
+        for (int64_t o = 0; o < F; ++o) hidden.data<float>()[r * F + o] = static_cast<float>(act[o]);
+      }
+      // The last projection has no sine after it, so float32 GEMM keeps full accuracy.
+      ops::gemm_f32(false, true, rows, channels, F, 1.f, hidden.data<float>(), F, out_weight_.data<float>(), F,
+                    0.f, proj.data<float>(), channels);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t n = begin + r;
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          const double decay = std::exp(-static_cast<double>(t[n]) * std::abs(deltas_.data<float>()[ch]));
+          kp[ch * length + n] = static_cast<float>(proj.data<float>()[r * channels + ch] * (decay + shape_.modulation_shift));
+        }
+      }
+    }
+  }
+  return k;
+}
+
+}  // namespace spindle

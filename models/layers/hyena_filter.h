@@ -1,0 +1,53 @@
+// HyenaDNA's implicit long filter (MODELS.md 1.4): a small sine-activated MLP over positional
+// features z, times an exponential decay window. Computed in float64 up to the last projection
+// because sin(w x) with w ~ 10 amplifies float32 rounding (golden README: ~8e-6 at l_max 4k).
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "kernels/tensor.h"
+#include "models/checkpoint.h"
+
+namespace spindle {
+
+struct HyenaFilterShape {
+  int64_t d_model = 0;
+  int64_t order = 2;           // hyena_order N: N-1 long convolutions
+  int64_t emb_dim = 5;         // E, columns of z
+  int64_t filter_order = 64;   // F, MLP width
+  int64_t num_inner_mlps = 2;  // hidden Linear+Sin pairs after the first
+  int64_t max_seq_len = 0;     // l_max, rows of z
+  double modulation_shift = 0.05;
+};
+
+class HyenaFilter {
+ public:
+  // `prefix` ends with "filter_fn.". Reads z, t, the MLP, the shared freq (any of implicit_filter.{1,3,5,..}.freq),
+  // modulation.deltas and the skip bias.
+  HyenaFilter(const Checkpoint& ckpt, const std::string& prefix, const HyenaFilterShape& shape);
+
+  // k, channel-major [(N-1)*D, L] float32 (row o*D + c is filter o of channel c). Cached per L
+  // when small enough (kCacheBytes), recomputed otherwise to keep memory linear and bounded.
+  Tensor filters(int64_t length) const;
+  // The "D" skip term, [(N-1)*D].
+  const Tensor& skip_bias() const { return bias_; }
+  int64_t parameter_count() const;
+
+  static constexpr size_t kCacheBytes = 64ull << 20;
+
+ private:
+  Tensor compute(int64_t length) const;
+
+  HyenaFilterShape shape_;
+  Tensor z_, t_;                      // [1, Lmax, E], [1, Lmax, 1]
+  std::vector<Tensor> weights_, biases_;  // sine MLP layers
+  Tensor freq_;                       // [1, F] shared by every Sin
+  Tensor out_weight_;                 // [(N-1)D, F]
+  Tensor deltas_;                     // [1, 1, (N-1)D]
+  Tensor bias_;                       // [(N-1)D]
+  mutable std::map<int64_t, Tensor> cache_;
+  mutable std::mutex cache_mutex_;
+};
+
+}  // namespace spindle
