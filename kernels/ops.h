@@ -47,3 +47,44 @@ Tensor fft_conv(const Tensor& u, const Tensor& k);
 int64_t fft_conv_size(int64_t length);
 
 }  // namespace spindle::ops
+
+// ---- state-space scans and attention (Mamba, Mamba2, hybrids; kernels/ops_scan.cpp) ------------
+namespace spindle::ops {
+
+// Mamba selective scan (MODELS.md 2.3), time-major. Shapes, with batch Bt, length L, channels D,
+// state N, groups G (channel d reads group d / (D/G)):
+//   x, delta [Bt, L, D] (delta already softplus'd), A [D, N] (negative), B, C [Bt, L, G, N],
+//   D_skip [D] or null, z [Bt, L, D] or null (gate: y *= silu(z)),
+//   state [Bt, D, N] or null: the SSM state before the first step, overwritten with the state after
+//   the last one (so a long sequence can be scanned chunk by chunk). Null starts from zero.
+// Returns y [Bt, L, D]: h_t = exp(delta_t A) h_{t-1} + delta_t B_t x_t, y_t = C_t h_t + D x_t.
+// Accumulates in f32 like mamba_ssm; every channel is independent, threads split channels.
+Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, const Tensor& B, const Tensor& C,
+                      const Tensor* D_skip, const Tensor* z, Tensor* state);
+
+// Mamba2 state-space dual (MODELS.md 3.2), chunked algorithm with chunk length `chunk` (any L: the
+// last chunk is simply shorter, which is what padding with delta = 0 computes). Shapes:
+//   x [Bt, L, H, P], dt [Bt, L, H] (after softplus and clamping), A [H] (negative),
+//   B, C [Bt, L, G, N] (head h reads group h / (H/G)), D_skip [H] or null,
+//   state [Bt, H, P, N] or null: carried across calls as for selective_scan.
+// Returns y [Bt, L, H, P] = SSD(x) + D x (no gating). Cumulative decays are summed in f64.
+Tensor ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
+                const Tensor* D_skip, Tensor* state, int64_t chunk = 256);
+// The same function by the sequential recurrence S_t = exp(dt A) S_{t-1} + dt x_t B_t^T,
+// y_t = S_t C_t + D x_t, accumulated in f64. O(L P N) per head and slow: the reference for tests.
+Tensor ssd_scan_sequential(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
+                           const Tensor* D_skip, Tensor* state);
+
+// Scaled dot-product attention, tiled with an online softmax (FlashAttention-2 work partitioning:
+// threads split (batch, head, query block); each walks the key blocks once keeping a running max
+// and sum), so memory is O(L) and never O(Lq Lk).
+//   q [Bt, Lq, H, Dh], k, v [Bt, Lk, Hkv, Dh] with H % Hkv == 0 (GQA: kv head j / (H/Hkv) serves
+//   query head j), scale: multiplies q.k (usually 1/sqrt(Dh)).
+//   causal: query i sits at position i + (Lk - Lq) and sees keys j <= that position, i.e. the
+//   queries are the last Lq of the Lk positions (Lq == Lk: ordinary causal; Lq < Lk: a KV cache).
+//   key_mask: u8 [Bt, Lk] or null; 0 masks that key for every query of that batch row.
+// Returns [Bt, Lq, H, Dh]. A query that sees no key at all gets zeros.
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal,
+                 const Tensor* key_mask = nullptr);
+
+}  // namespace spindle::ops
