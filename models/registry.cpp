@@ -8,10 +8,16 @@ namespace spindle {
 
 // One line per architecture (defined in models/arch/<name>.cpp).
 Architecture hyenadna_architecture();
+Architecture mamba_architecture();
+Architecture mamba2_architecture();
+Architecture hybrid_architecture();
 
 const std::vector<Architecture>& architectures() {
   static const std::vector<Architecture> archs = {
       hyenadna_architecture(),
+      mamba_architecture(),
+      mamba2_architecture(),
+      hybrid_architecture(),
   };
   return archs;
 }

@@ -1,0 +1,12 @@
+// Mamba (v1) language models: transformers MambaForCausalLM (`backbone.embeddings.`) and mamba_ssm MambaLMHeadModel (`backbone.embedding.`), MODELS.md 2.
+// The runner is models/arch/mamba_stack.cpp; this file only claims the configs.
+#include "models/arch/mamba_family.h"
+#include "models/registry.h"
+
+namespace spindle {
+
+Architecture mamba_architecture() {
+  return {"mamba", [](const Config& c) { return detect_mamba_family(c).architecture == "mamba"; }, load_mamba_family};
+}
+
+}  // namespace spindle

@@ -1,0 +1,12 @@
+// Mamba2 (SSD) language models: transformers Mamba2ForCausalLM and mamba_ssm with ssm_cfg.layer = Mamba2, MODELS.md 3.
+// The runner is models/arch/mamba_stack.cpp; this file only claims the configs.
+#include "models/arch/mamba_family.h"
+#include "models/registry.h"
+
+namespace spindle {
+
+Architecture mamba2_architecture() {
+  return {"mamba2", [](const Config& c) { return detect_mamba_family(c).architecture == "mamba2"; }, load_mamba_family};
+}
+
+}  // namespace spindle
