@@ -51,6 +51,9 @@ struct BuildOptions {
   // (all rows when fewer). 0 = all rows.
   int64_t max_train_rows = 100000;
   uint64_t seed = 1234;  // for the training sample
+  // HNSW: candidate list size while building the graph (0 = FAISS default, 40). Larger builds
+  // slower and searches with better recall.
+  int64_t hnsw_ef_construction = 0;
 };
 
 // Per-call search knobs; 0 leaves the index's value unchanged. Setting one the index does not
@@ -132,6 +135,7 @@ class VectorStore {
   faiss::Index* faiss_index() const { return index_.get(); }
 
  private:
+  friend VectorStore merge_stores(std::vector<VectorStore> parts);
   VectorStore() = default;
   struct IndexDeleter {
     void operator()(faiss::Index* index) const;

@@ -1,0 +1,94 @@
+#include "index/manifest.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "kernels/error.h"
+#include "kernels/io/mapped_file.h"
+
+namespace spindle::detail {
+
+std::string file_checksum(const std::string& path) {
+  auto file = MappedFile::open(path);
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  // crc32_z takes a size_t length, so one call covers files beyond 4 GiB.
+  if (file->size() > 0) crc = crc32_z(crc, file->data(), file->size());
+  char text[16];
+  std::snprintf(text, sizeof(text), "%08lx", static_cast<unsigned long>(crc));
+  return std::string("crc32:") + text;
+}
+
+std::string manifest_to_json(const VectorStoreManifest& m) {
+  // Format and version come first so a reader (or a person with `head`) sees them before anything else.
+  nlohmann::ordered_json j;
+  j["format"] = kManifestFormat;
+  j["format_version"] = m.format_version;
+  j["dim"] = m.dim;
+  j["metric"] = metric_name(m.metric);
+  j["factory"] = m.factory;
+  j["count"] = m.count;
+  j["producer"] = m.producer;
+  j["faiss_file"] = m.faiss_file;
+  j["faiss_bytes"] = m.faiss_bytes;
+  j["checksum"] = m.checksum;
+  j["written_by"] = m.written_by;
+  return j.dump(2) + "\n";
+}
+
+namespace {
+
+template <typename T>
+T field(const nlohmann::json& j, const char* name, const std::string& path) {
+  auto it = j.find(name);
+  if (it == j.end()) throw Error(path + ": manifest has no '" + name + "' field");
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(path + ": manifest field '" + name + "' has the wrong type");
+  }
+}
+
+}  // namespace
+
+VectorStoreManifest read_manifest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open manifest");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path + ": manifest is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  }
+  if (!j.is_object()) throw Error(path + ": manifest is not a JSON object");
+  if (field<std::string>(j, "format", path) != kManifestFormat)
+    throw Error(path + ": not a spindle vector store manifest (format '" + field<std::string>(j, "format", path) + "')");
+  VectorStoreManifest m;
+  m.format_version = field<int>(j, "format_version", path);
+  // Never guess at a layout we do not know: a newer writer may have changed field meanings.
+  if (m.format_version != VectorStoreManifest::kFormatVersion)
+    throw Error(path + ": unknown manifest format version " + std::to_string(m.format_version) +
+                " (this spindle reads version " + std::to_string(VectorStoreManifest::kFormatVersion) + ")");
+  m.dim = field<int64_t>(j, "dim", path);
+  if (m.dim <= 0) throw Error(path + ": manifest dim must be positive");
+  try {
+    m.metric = parse_metric(field<std::string>(j, "metric", path));
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  m.factory = field<std::string>(j, "factory", path);
+  m.count = field<int64_t>(j, "count", path);
+  if (m.count < 0) throw Error(path + ": manifest count is negative");
+  m.producer = field<std::string>(j, "producer", path);
+  m.faiss_file = field<std::string>(j, "faiss_file", path);
+  if (m.faiss_file.empty() || m.faiss_file.find('/') != std::string::npos)
+    throw Error(path + ": manifest faiss_file must be a plain file name");
+  m.faiss_bytes = field<uint64_t>(j, "faiss_bytes", path);
+  m.checksum = field<std::string>(j, "checksum", path);
+  if (j.contains("written_by") && j["written_by"].is_string()) m.written_by = j["written_by"].get<std::string>();
+  return m;
+}
+
+}  // namespace spindle::detail

@@ -1,0 +1,22 @@
+// Reading and writing the vector store manifest (manifest.json) and checksumming the FAISS file.
+// Internal to index/: users see VectorStoreManifest through VectorStore::manifest().
+#pragma once
+
+#include <string>
+
+#include "index/vector_store.h"
+
+namespace spindle::detail {
+
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kManifestFormat = "spindle-vector-store";
+
+// "crc32:<8 lowercase hex digits>" of the whole file (zlib CRC-32, so `python -c zlib.crc32` agrees).
+std::string file_checksum(const std::string& path);
+
+std::string manifest_to_json(const VectorStoreManifest& manifest);
+// Parses `path` (a manifest.json). Throws Error naming the file for malformed JSON, a missing or
+// mistyped field, another format, or an unknown format version.
+VectorStoreManifest read_manifest(const std::string& path);
+
+}  // namespace spindle::detail
