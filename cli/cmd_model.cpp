@@ -5,6 +5,7 @@
 #include "cli/report.h"
 #include "kernels/backend.h"
 #include "kernels/io/npy.h"
+#include "models/random_checkpoint.h"
 #include "models/registry.h"
 
 namespace spindle::cli {
@@ -15,6 +16,8 @@ struct ModelOptions {
   std::string ids_path, logits_path, hidden_path, layers_path;
   int threads = 0;
   int64_t layer = -1;
+  std::string arch = "hyenadna";
+  RandomHyenaSpec random;
 };
 
 void run_info(const ModelOptions& o) {
@@ -76,6 +79,19 @@ void setup(CLI::App& app) {
   forward->add_option("--layer", opts->layer, "Hidden states after block K instead of the final norm (0 = embeddings)");
   forward->add_option("-t,--threads", opts->threads, "Threads (default: all cores)");
   forward->callback([opts] { run_forward(*opts); });
+
+  auto* init = model->add_subcommand("init-random",
+                                     "Write a random-weight checkpoint in the Hugging Face layout (tests, demos, benchmarks)");
+  init->add_option("--arch", opts->arch, "Architecture (hyenadna)")->capture_default_str();
+  init->add_option("--d-model", opts->random.d_model)->capture_default_str();
+  init->add_option("--n-layer", opts->random.n_layer)->capture_default_str();
+  init->add_option("--max-seq-len", opts->random.max_seq_len)->capture_default_str();
+  init->add_option("--seed", opts->random.seed)->capture_default_str();
+  init->add_option("-o,--output", opts->path, "Output directory")->required();
+  init->callback([opts] {
+    if (opts->arch != "hyenadna") throw UsageError("init-random: --arch must be hyenadna");
+    write_random_hyenadna(opts->path, opts->random);
+  });
 }
 
 SPINDLE_COMMAND(50, setup);

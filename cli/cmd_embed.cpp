@@ -1,0 +1,115 @@
+// spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) in, one vector per record out (.npy
+// [N, D] + OUT.ids.txt), or per-token arrays keyed by record name (safetensors) with --pool none.
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "cli/command.h"
+#include "cli/report.h"
+#include "genomics/fastx_reader.h"
+#include "kernels/backend.h"
+#include "kernels/io/npy.h"
+#include "kernels/io/output_file.h"
+#include "models/embedder.h"
+#include "models/registry.h"
+#include "models/safetensors_writer.h"
+
+namespace spindle::cli {
+namespace {
+
+struct EmbedArgs {
+  std::string model_dir, input, output, pool = "mean", device = "auto";
+  int64_t layer = -1, max_len = 0, overlap = -1;
+  bool rc_average = false;
+  int threads = 0;
+};
+
+std::string ids_path_for(const std::string& output) {
+  std::string base = output;
+  for (const char* ext : {".npy", ".safetensors"})
+    if (base.size() > std::strlen(ext) && base.compare(base.size() - std::strlen(ext), std::string::npos, ext) == 0)
+      base.resize(base.size() - std::strlen(ext));
+  return base + ".ids.txt";
+}
+
+void run(const EmbedArgs& a) {
+  set_num_threads(a.threads);
+  if (resolve_device(a.device) == Device::cuda)
+    std::fprintf(stderr, "[spindle] embed: the CUDA backend does not cover every op yet; running on the CPU\n");
+  if (a.output == "-") throw UsageError("embed: -o must be a file (.npy, or .safetensors with --pool none)");
+  EmbedOptions options;
+  options.pooling = parse_pooling(a.pool);
+  options.layer = a.layer;
+  options.rc_average = a.rc_average;
+  options.max_len = a.max_len;
+  options.overlap = a.overlap;
+  auto model = load_model(a.model_dir);
+  Embedder embedder(*model, options);
+
+  FastxReader reader(a.input, BasePolicy::as_is);
+  SeqRecord rec;
+  std::vector<std::string> names;
+  std::vector<float> pooled;
+  std::vector<std::pair<std::string, Tensor>> per_token;
+  std::set<std::string> seen;
+  int64_t tokens = 0, unknown = 0, records_with_unknown = 0;
+  Progress progress;
+  while (reader.next(rec)) {
+    if (rec.seq.empty()) throw Error(a.input + ": record " + rec.name + ": empty sequence");
+    Embedding e = embedder.embed(rec.seq);
+    tokens += e.tokens;
+    unknown += e.unknown_chars;
+    records_with_unknown += e.unknown_chars > 0;
+    if (options.pooling == Pooling::none) {
+      if (!seen.insert(rec.name).second)
+        throw Error(a.input + ": duplicate record name '" + rec.name + "' (--pool none keys arrays by name)");
+      per_token.emplace_back(rec.name, e.vectors);
+    } else {
+      pooled.insert(pooled.end(), e.vectors.data<float>(), e.vectors.data<float>() + e.vectors.numel());
+    }
+    names.push_back(rec.name);
+    progress.update(std::to_string(names.size()) + " records, " + std::to_string(tokens) + " tokens");
+  }
+  if (unknown > 0)
+    std::fprintf(stderr, "[spindle] warning: %lld characters outside ACGTN in %lld records were mapped to [UNK]\n",
+                 static_cast<long long>(unknown), static_cast<long long>(records_with_unknown));
+
+  OutputFile ids(ids_path_for(a.output));
+  for (auto& n : names) ids.write(n + "\n");
+  if (options.pooling == Pooling::none) {
+    write_safetensors(a.output, per_token);
+  } else {
+    const int64_t D = embedder.dimension();
+    Tensor matrix = Tensor::empty({static_cast<int64_t>(names.size()), D});
+    std::copy(pooled.begin(), pooled.end(), matrix.data<float>());
+    write_npy(a.output, matrix);
+  }
+  ids.commit();
+  const double seconds = progress.elapsed_s();
+  std::fprintf(stderr, "[spindle] embedded %zu records, %lld tokens, %.0f tokens/s, peak RSS %s\n", names.size(),
+               static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9), format_bytes(peak_rss_bytes()).c_str());
+  print_final_report();
+}
+
+void setup(CLI::App& app) {
+  auto a = std::make_shared<EmbedArgs>();
+  auto* cmd = app.add_subcommand("embed", "Embed FASTA/FASTQ records with a model: vectors out (.npy)");
+  cmd->add_option("--model", a->model_dir, "Model directory (config.json + safetensors)")->required();
+  cmd->add_option("input", a->input, "FASTA/FASTQ, plain or gzip; - for stdin")->required();
+  cmd->add_option("-o,--output", a->output, "OUT.npy [N, D] (+ OUT.ids.txt); OUT.safetensors with --pool none")
+      ->required();
+  cmd->add_option("--pool", a->pool, "mean | last | cls | none (per-token arrays keyed by record name)")
+      ->capture_default_str();
+  cmd->add_option("--layer", a->layer, "Use the residual stream after block K (0 = embeddings) instead of the final norm");
+  cmd->add_flag("--rc-average", a->rc_average, "Average with the reverse complement so both strands embed identically");
+  cmd->add_option("--max-len", a->max_len, "Window for records longer than the context (default: model context)");
+  cmd->add_option("--overlap", a->overlap, "Overlap between windows in tokens (default: max-len / 4)");
+  cmd->add_option("-t,--threads", a->threads, "Threads (default: all cores)");
+  cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+  cmd->callback([a] { run(*a); });
+}
+
+SPINDLE_COMMAND(10, setup);
+
+}  // namespace
+}  // namespace spindle::cli

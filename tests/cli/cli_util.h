@@ -1,0 +1,45 @@
+// Helpers for end-to-end tests of the real `spindle` binary.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/test_paths.h"
+
+namespace spindle::test {
+
+// Runs `spindle <args>` through the shell.
+inline CommandResult run_spindle(const std::string& args) { return run_command(spindle_binary() + " " + args); }
+
+inline void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// An error run: exit code, a single "spindle: error: ..." line mentioning `needle`.
+inline void expect_one_line_error(const CommandResult& r, const std::string& needle, int code = 1) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  EXPECT_NE(r.err.find("spindle: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  int lines = 0;
+  for (char c : r.err) lines += c == '\n';
+  EXPECT_EQ(lines, 1) << r.err;
+}
+
+// No file in `dir` other than those listed.
+inline void expect_only_files(const std::string& dir, std::vector<std::string> allowed) {
+  for (auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    EXPECT_NE(std::find(allowed.begin(), allowed.end(), name), allowed.end()) << "unexpected output left: " << name;
+  }
+}
+
+}  // namespace spindle::test

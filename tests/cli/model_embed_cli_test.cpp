@@ -1,0 +1,147 @@
+// End to end: `spindle --version`, `model info|forward|init-random` and `embed` on real sequences.
+#include <gtest/gtest.h>
+
+#include "kernels/io/npy.h"
+#include "tests/cli/cli_util.h"
+
+using namespace spindle;
+using namespace spindle::test;
+
+namespace {
+
+// A random-weight HyenaDNA made by the CLI itself, shared by the tests in this file.
+const std::string& tiny_model_dir() {
+  static std::string dir = [] {
+    std::string d = temp_dir() + "/model";
+    auto r = run_spindle("model init-random --d-model 32 --n-layer 2 --max-seq-len 2050 --seed 3 -o " + d);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return d;
+  }();
+  return dir;
+}
+
+// The bundled human chrM cut into records of `n` bases (real sequence).
+std::string chrM_records(const std::string& dir, int records, int n) {
+  std::string text = read_text(source_dir() + "/data/dna/human_chrM.fa");
+  std::string seq;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '>') seq += line;
+  std::string fasta;
+  for (int i = 0; i < records; ++i) fasta += ">chrM_" + std::to_string(i) + "\n" + seq.substr(i * n, n) + "\n";
+  std::string path = dir + "/records.fa";
+  write_text(path, fasta);
+  return path;
+}
+
+}  // namespace
+
+TEST(Cli, VersionNamesBackends) {
+  auto r = run_spindle("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("spindle 0.1.0"), std::string::npos);
+  EXPECT_NE(r.out.find("gemm: oneDNN"), std::string::npos);
+  EXPECT_NE(r.out.find("fft: fftw"), std::string::npos);
+  EXPECT_NE(r.out.find("cuda: "), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run_spindle("embed").exit_code, 2);
+  EXPECT_EQ(run_spindle("no-such-command").exit_code, 2);
+  EXPECT_EQ(run_spindle("embed --help").exit_code, 0);
+}
+
+TEST(Cli, ModelInfoOnGoldens) {
+  SPINDLE_REQUIRE_SHARED();
+  auto r = run_spindle("model info " + shared_dir() + "/golden/hyenadna_tiny");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("architecture\thyenadna"), std::string::npos);
+  EXPECT_NE(r.out.find("context\t1026"), std::string::npos);
+  EXPECT_NE(r.out.find("unexpected_tensors\t0"), std::string::npos);
+}
+
+TEST(Cli, BrokenCheckpointsAreOneLineErrors) {
+  std::string dir = temp_dir() + "/broken";
+  std::filesystem::copy(tiny_model_dir(), dir);
+  std::filesystem::resize_file(dir + "/model.safetensors", std::filesystem::file_size(dir + "/model.safetensors") / 2);
+  expect_one_line_error(run_spindle("model info " + dir), "model.safetensors");
+
+  // A missing tensor is named.
+  std::string cfg_only = temp_dir() + "/missing";
+  std::filesystem::create_directories(cfg_only);
+  std::filesystem::copy(tiny_model_dir() + "/config.json", cfg_only + "/config.json");
+  expect_one_line_error(run_spindle("model info " + cfg_only), "no model.safetensors");
+
+  // A config whose shapes disagree with the weights: shape mismatch, expected vs found.
+  std::string mismatch = temp_dir() + "/mismatch";
+  std::filesystem::copy(tiny_model_dir(), mismatch);
+  std::string cfg = read_text(mismatch + "/config.json");
+  cfg.replace(cfg.find("\"d_model\": 32"), 13, "\"d_model\": 48");
+  write_text(mismatch + "/config.json", cfg);
+  expect_one_line_error(run_spindle("model info " + mismatch), "expected [16, 48]");
+}
+
+TEST(Cli, ModelForwardWritesNpyAndLeavesNothingOnError) {
+  std::string dir = temp_dir();
+  Tensor ids = Tensor::empty({2, 20}, DType::i64);
+  for (int i = 0; i < 40; ++i) ids.data<int64_t>()[i] = 7 + i % 4;
+  write_npy(dir + "/ids.npy", ids);
+  auto r = run_spindle("model forward " + tiny_model_dir() + " --ids " + dir + "/ids.npy --logits " + dir +
+                   "/logits.npy --hidden " + dir + "/hidden.npy -t 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_npy(dir + "/logits.npy").shape(), (Shape{2, 20, 16}));
+  EXPECT_EQ(read_npy(dir + "/hidden.npy").shape(), (Shape{2, 20, 32}));
+
+  ids.data<int64_t>()[5] = 99;  // outside the vocabulary
+  write_npy(dir + "/bad.npy", ids);
+  std::string out = temp_dir();
+  r = run_spindle("model forward " + tiny_model_dir() + " --ids " + dir + "/bad.npy --logits " + out + "/l.npy");
+  expect_one_line_error(r, "token id 99");
+  expect_only_files(out, {});
+}
+
+TEST(Cli, EmbedRealSequencesFromFastaGzAndStdin) {
+  std::string dir = temp_dir();
+  std::string fasta = chrM_records(dir, 5, 700);
+  auto r = run_spindle("embed --model " + tiny_model_dir() + " " + fasta + " -o " + dir + "/emb.npy -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Tensor emb = read_npy(dir + "/emb.npy");
+  EXPECT_EQ(emb.shape(), (Shape{5, 32}));
+  EXPECT_EQ(read_text(dir + "/emb.ids.txt"), "chrM_0\nchrM_1\nchrM_2\nchrM_3\nchrM_4\n");
+  EXPECT_NE(r.err.find("embedded 5 records, 3500 tokens"), std::string::npos) << r.err;
+
+  // gzip input and stdin give the same vectors.
+  ASSERT_EQ(run_command("gzip -c " + fasta + " > " + dir + "/records.fa.gz").exit_code, 0);
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/records.fa.gz -o " + dir + "/gz.npy");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command("cat " + fasta + " | " + spindle_binary() + " embed --model " + tiny_model_dir() + " - -o " + dir +
+                  "/stdin.npy");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Tensor gz = read_npy(dir + "/gz.npy"), in = read_npy(dir + "/stdin.npy");
+  for (int64_t i = 0; i < emb.numel(); ++i) {
+    EXPECT_EQ(gz.data<float>()[i], emb.data<float>()[i]);
+    EXPECT_EQ(in.data<float>()[i], emb.data<float>()[i]);
+  }
+
+  // Per-token arrays keyed by record name, and a long record chunked through --max-len.
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + fasta + " --pool none --max-len 512 -o " + dir + "/tok.safetensors");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/tok.safetensors"));
+}
+
+TEST(Cli, EmbedBadInputIsAnErrorWithNoOutput) {
+  std::string dir = temp_dir();
+  write_text(dir + "/empty_record.fa", ">a\nACGT\n>b\n\n>c\nACGT\n");
+  auto r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/empty_record.fa -o " + dir + "/o.npy");
+  expect_one_line_error(r, "empty");
+  write_text(dir + "/empty.fa", "");
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/empty.fa -o " + dir + "/o.npy");
+  expect_one_line_error(r, "empty.fa");
+  expect_only_files(dir, {"empty_record.fa", "empty.fa"});
+
+  // Characters outside ACGTN are embedded as [UNK] and reported, never silently.
+  write_text(dir + "/iupac.fa", ">x\nACGTRYACGT\n");
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/iupac.fa -o " + dir + "/u.npy");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: 2 characters outside ACGTN in 1 records"), std::string::npos) << r.err;
+}
