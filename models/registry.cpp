@@ -11,6 +11,7 @@ Architecture hyenadna_architecture();
 Architecture mamba_architecture();
 Architecture mamba2_architecture();
 Architecture hybrid_architecture();
+Architecture caduceus_architecture();
 
 const std::vector<Architecture>& architectures() {
   static const std::vector<Architecture> archs = {
@@ -18,6 +19,7 @@ const std::vector<Architecture>& architectures() {
       mamba_architecture(),
       mamba2_architecture(),
       hybrid_architecture(),
+      caduceus_architecture(),
   };
   return archs;
 }

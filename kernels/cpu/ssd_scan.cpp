@@ -8,11 +8,13 @@
 //         + sum_{s <= t} (C_t . B_s) exp(S_t - S_s) dt_s x_s   (the masked T x T "attention")
 //         + D_h x_t
 //   G    <- exp(S_T) G + sum_s exp(S_T - S_s) dt_s x_s B_s^T
-// C B^T is computed once per (batch, group) and shared by the heads of the group; the products
-// are GEMMs (oneDNN, single-threaded inside the parallel region).
+// C B^T is shared by the heads of a group; the products are GEMMs (oneDNN, single-threaded inside
+// the parallel region).
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include <omp.h>
 
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/cpu/scan_ops.h"
@@ -108,24 +110,28 @@ void ssd_scan_chunked(const SsdParams& p) {
     states = local_state.data();
     zero = true;
   }
-  std::vector<float> cb(Bt * G * Q * Q);
+  // No barriers: each thread owns a fixed range of (batch, head) pairs and walks all chunks for
+  // them, recomputing C B^T only when its next head belongs to another (batch, group). On a busy
+  // machine a per-chunk barrier costs a scheduler time slice whenever a thread is descheduled.
+  const int64_t pairs = Bt * H;
 #pragma omp parallel
   {
+    const int64_t nth = omp_get_num_threads(), tid = omp_get_thread_num();
+    const int64_t begin = pairs * tid / nth, end = pairs * (tid + 1) / nth;
     HeadScratch scratch(Q, P);
-    for (int64_t t0 = 0; t0 < L; t0 += Q) {
+    std::vector<float> cb(end > begin ? Q * Q : 0);
+    for (int64_t t0 = 0; t0 < L && end > begin; t0 += Q) {
       const int64_t T = std::min(Q, L - t0);
-#pragma omp for schedule(static)
-      for (int64_t bg = 0; bg < Bt * G; ++bg) {
-        const int64_t b = bg / G, g = bg % G;
-        const float* Cc = p.C + ((b * L + t0) * G + g) * N;
-        const float* Bc = p.B + ((b * L + t0) * G + g) * N;
-        gemm_f32(false, true, T, T, N, 1.f, Cc, G * N, Bc, G * N, 0.f, cb.data() + bg * Q * Q, Q);
-      }
-#pragma omp for schedule(static)
-      for (int64_t bh = 0; bh < Bt * H; ++bh) {
-        const int64_t b = bh / H, h = bh % H;
-        ssd_head_chunk(q, b, h, t0, T, cb.data() + (b * G + h / (H / G)) * Q * Q, states + bh * P * N,
-                       zero && t0 == 0, scratch);
+      int64_t cb_of = -1;
+      for (int64_t bh = begin; bh < end; ++bh) {
+        const int64_t b = bh / H, g = bh % H / (H / G);
+        if (b * G + g != cb_of) {
+          cb_of = b * G + g;
+          const float* Cc = p.C + ((b * L + t0) * G + g) * N;
+          const float* Bc = p.B + ((b * L + t0) * G + g) * N;
+          gemm_f32(false, true, T, T, N, 1.f, Cc, G * N, Bc, G * N, 0.f, cb.data(), Q);
+        }
+        ssd_head_chunk(q, b, bh % H, t0, T, cb.data(), states + bh * P * N, zero && t0 == 0, scratch);
       }
     }
   }
