@@ -1,0 +1,62 @@
+// spindle align: Embed-Search-Align of short reads against a `spindle index ref` index, to
+// SAM/BAM/CRAM (genomics/align_run.h).
+#include <omp.h>
+
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/report.h"
+#include "genomics/align_run.h"
+
+namespace spindle::cli {
+namespace {
+
+void run(AlignRunOptions o, int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  o.threads = threads > 0 ? threads : omp_get_max_threads();
+  o.command_line = command_line();
+  Progress progress;
+  AlignRunStats stats = run_alignment(o, [&](const AlignRunStats& s) {
+    progress.update(std::to_string(s.reads) + " reads, " + std::to_string(s.mapped) + " mapped, " +
+                    std::to_string(static_cast<long long>(s.reads / std::max(1e-9, progress.elapsed_s()))) + " reads/s");
+  });
+  double seconds = progress.elapsed_s();
+  if (stats.pairs > 0 && stats.insert.known)
+    std::fprintf(stderr, "[spindle] insert size: mean %.1f, sd %.1f, proper range %lld-%lld (from %lld pairs)\n",
+                 stats.insert.mean, stats.insert.sd, static_cast<long long>(stats.insert.low),
+                 static_cast<long long>(stats.insert.high), static_cast<long long>(stats.insert.pairs));
+  std::fprintf(stderr, "[spindle] aligned %llu reads (%llu mapped, %.2f%%; %llu properly paired) in %.2f s: %.0f reads/s; peak RSS %s\n",
+               static_cast<unsigned long long>(stats.reads), static_cast<unsigned long long>(stats.mapped),
+               stats.reads ? 100.0 * stats.mapped / stats.reads : 0.0, static_cast<unsigned long long>(stats.proper),
+               seconds, stats.reads / std::max(1e-9, seconds), format_bytes(peak_rss_bytes()).c_str());
+  print_final_report();
+}
+
+void setup(CLI::App& app) {
+  auto opts = std::make_shared<AlignRunOptions>();
+  auto threads = std::make_shared<int>(0);
+  auto* align = app.add_subcommand("align", "Align reads to an indexed reference (Embed-Search-Align) to SAM/BAM/CRAM");
+  align->add_option("index", opts->index_dir, "Index directory from `spindle index ref`")->required();
+  align->add_option("reads", opts->reads1, "Reads FASTQ/FASTA (gz ok, - for stdin)")->required();
+  align->add_option("mates", opts->reads2, "Mate reads for paired-end (same order and count)");
+  align->add_option("-o,--output", opts->output, "Output .bam, .cram or .sam; - for SAM on stdout (default -)");
+  align->add_option("-t,--threads", *threads, "Threads (default: all cores)");
+  align->add_option("-R,--read-group", opts->read_group, "Read group header line, e.g. '@RG\\tID:x\\tSM:y'");
+  align->add_flag("-p,--interleaved", opts->interleaved, "Reads file holds pairs as consecutive records");
+  align->add_option("--reference", opts->reference_check, "FASTA that must match the indexed reference (checked)");
+  align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read from the vector search (default 8)");
+  align->add_option("-T,--min-score", opts->aligner.min_score, "Minimum alignment score to report (default 30)");
+  align->add_option("-I,--insert-range", [opts](const CLI::results_t& r) {
+    if (r.size() != 2) return false;
+    opts->aligner.min_insert = std::stoll(r[0]);
+    opts->aligner.max_insert = std::stoll(r[1]);
+    return opts->aligner.max_insert > opts->aligner.min_insert;
+  }, "Proper-pair fragment length range MIN MAX (default: estimated)")->expected(2);
+  align->add_option("--batch", opts->batch_reads, "Reads (pairs) per batch (default 50000)");
+  align->callback([opts, threads] { run(*opts, *threads); });
+}
+
+SPINDLE_COMMAND(30, setup);
+
+}  // namespace
+}  // namespace spindle::cli

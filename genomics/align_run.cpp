@@ -1,0 +1,98 @@
+#include "genomics/align_run.h"
+
+#include "kernels/error.h"
+
+namespace spindle {
+namespace {
+
+// Mate names must agree up to a trailing /1 or /2.
+std::string pair_base_name(const std::string& name) {
+  size_t n = name.size();
+  if (n > 2 && name[n - 2] == '/' && (name[n - 1] == '1' || name[n - 1] == '2')) return name.substr(0, n - 2);
+  return name;
+}
+
+void check_mates(const SeqRecord& a, const SeqRecord& b, const std::string& file_a, const std::string& file_b) {
+  if (pair_base_name(a.name) != pair_base_name(b.name))
+    throw Error(file_b + ": mate names differ: " + a.name + " (" + file_a + ") vs " + b.name);
+}
+
+// Strips /1 /2 so both mates carry the same QNAME, as SAM requires.
+void strip_mate_suffix(SeqRecord& r) { r.name = pair_base_name(r.name); }
+
+void tally(const std::vector<SamRecord>& records, AlignRunStats& stats) {
+  for (auto& r : records) {
+    ++stats.reads;
+    if (!(r.flag & 0x4)) ++stats.mapped;
+    if (r.flag & 0x2) ++stats.proper;
+  }
+}
+
+}  // namespace
+
+AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(const AlignRunStats&)>& progress) {
+  if (!o.reads2.empty() && o.interleaved) throw UsageError("give either a mates file or --interleaved, not both");
+  if (o.reads1 == "-" && o.reads2 == "-") throw UsageError("only one input can be stdin");
+  RefIndex index = RefIndex::open(o.index_dir);
+  if (!o.reference_check.empty()) index.check_same_reference(load_reference(o.reference_check), o.reference_check);
+
+  FastxReader reader1(o.reads1);
+  std::unique_ptr<FastxReader> reader2;
+  if (!o.reads2.empty()) reader2 = std::make_unique<FastxReader>(o.reads2);
+  const bool paired = reader2 || o.interleaved;
+
+  SamHeaderInfo header;
+  header.program_version = SPINDLE_VERSION;
+  header.command_line = o.command_line;
+  header.read_group = o.read_group;
+  header.reference_fasta = index.reference_fasta();
+  SamWriter writer(o.output, index.reference(), header, o.threads);
+  Aligner aligner(index, o.aligner);
+  AlignRunStats stats;
+
+  std::vector<SeqRecord> batch1, batch2;
+  std::vector<SamRecord> records;
+  bool done = false;
+  while (!done) {
+    batch1.clear();
+    batch2.clear();
+    SeqRecord a, b;
+    while (batch1.size() < o.batch_reads) {
+      if (!reader1.next(a)) {
+        done = true;
+        if (reader2 && reader2->next(b))
+          throw Error(o.reads2 + ": more reads than " + o.reads1 + " (mates with different counts)");
+        break;
+      }
+      if (reader2) {
+        if (!reader2->next(b))
+          throw Error(o.reads2 + ": fewer reads than " + o.reads1 + " (mates with different counts)");
+      } else if (o.interleaved) {
+        if (!reader1.next(b)) throw Error(o.reads1 + ": odd number of records in an interleaved pair file");
+      }
+      if (paired) {
+        check_mates(a, b, o.reads1, reader2 ? o.reads2 : o.reads1);
+        strip_mate_suffix(a);
+        strip_mate_suffix(b);
+        batch2.push_back(std::move(b));
+      }
+      batch1.push_back(std::move(a));
+    }
+    if (batch1.empty()) break;
+    records.clear();
+    if (paired) {
+      aligner.align_pairs(batch1, batch2, records);
+      stats.pairs += batch1.size();
+    } else {
+      aligner.align_single(batch1, records);
+    }
+    for (auto& r : records) writer.write(r);
+    tally(records, stats);
+    stats.insert = aligner.insert_model();
+    if (progress) progress(stats);
+  }
+  writer.close();
+  return stats;
+}
+
+}  // namespace spindle

@@ -1,0 +1,40 @@
+// One alignment run, as `spindle align` performs it: open the index, stream reads (single-end,
+// two mate files, or interleaved pairs) in batches through the Aligner, write SAM/BAM/CRAM.
+// Errors in any input throw spindle::Error before the output is renamed into place.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "genomics/aligner.h"
+
+namespace spindle {
+
+struct AlignRunOptions {
+  std::string index_dir;
+  std::string reads1;            // "-" = stdin
+  std::string reads2;            // mates, "" for single-end
+  bool interleaved = false;      // reads1 holds pairs as consecutive records
+  std::string output = "-";
+  std::string read_group;        // -R text ("@RG\tID:x...", literal \t accepted)
+  std::string reference_check;   // optional FASTA that must match the index
+  int threads = 1;
+  size_t batch_reads = 50000;    // reads (or pairs) per batch
+  AlignerOptions aligner;
+  std::string command_line;
+};
+
+struct AlignRunStats {
+  uint64_t reads = 0;      // records written
+  uint64_t mapped = 0;
+  uint64_t pairs = 0;
+  uint64_t proper = 0;     // records with flag 0x2
+  InsertModel insert;
+};
+
+// Runs the alignment; `progress` (may be empty) is called after every batch.
+AlignRunStats run_alignment(const AlignRunOptions& options,
+                            const std::function<void(const AlignRunStats&)>& progress = {});
+
+}  // namespace spindle

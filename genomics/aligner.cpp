@@ -1,0 +1,411 @@
+#include "genomics/aligner.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/error.h"
+
+namespace spindle {
+namespace {
+
+constexpr uint32_t kSoftClip = 4;
+
+int aligned_read_length(const std::vector<uint32_t>& cigar, int read_len) {
+  int clipped = 0;
+  for (uint32_t c : cigar)
+    if ((c & 0xf) == kSoftClip) clipped += c >> 4;
+  return read_len - clipped;
+}
+
+// Where a read is finally placed.
+struct Placement {
+  bool mapped = false;
+  int32_t tid = -1;
+  int64_t pos = -1, end = -1;  // [pos, end) on the reference
+  bool reverse = false;
+  DpAlignment aln;
+  int mapq = 0;
+  int xs = -1;
+};
+
+}  // namespace
+
+int mapping_quality(int best, int second, int aligned_len, const DpScoring& scoring, int min_score) {
+  if (best < min_score) return 0;
+  // bwa mem_approx_mapq_se: without a second hit, compare with what a minimal seed would score.
+  int sub = second > 0 ? second : 19 * scoring.match;
+  if (sub >= best) return 0;
+  double l = std::max(1, aligned_len);
+  double identity = 1.0 - (l * scoring.match - best) / double(scoring.match + scoring.mismatch) / l;
+  identity = std::clamp(identity, 0.0, 1.0);
+  double tmp = l < 50 ? 1.0 : std::log(50.0) / std::log(l);
+  tmp *= identity * identity;
+  int q = static_cast<int>(6.02 * (best - sub) / scoring.match * tmp * tmp + 0.499);
+  return std::clamp(q, 0, 60);
+}
+
+InsertModel estimate_insert_model(std::vector<int64_t> lengths) {
+  InsertModel m;
+  if (lengths.size() < 20) return m;
+  std::sort(lengths.begin(), lengths.end());
+  auto pct = [&](double p) { return lengths[static_cast<size_t>(p * (lengths.size() - 1))]; };
+  int64_t p25 = pct(0.25), p75 = pct(0.75), iqr = p75 - p25;
+  // Outliers (chimeras, repeats) outside p25 - 3 IQR .. p75 + 3 IQR do not enter mean and sd.
+  int64_t lo = std::max<int64_t>(1, p25 - 3 * iqr), hi = p75 + 3 * iqr;
+  double sum = 0, sum2 = 0;
+  int64_t n = 0;
+  for (int64_t v : lengths)
+    if (v >= lo && v <= hi) {
+      sum += v;
+      sum2 += double(v) * v;
+      ++n;
+    }
+  if (n < 20) return m;
+  m.known = true;
+  m.pairs = n;
+  m.mean = sum / n;
+  m.sd = std::sqrt(std::max(0.0, sum2 / n - m.mean * m.mean));
+  m.low = std::max<int64_t>(1, static_cast<int64_t>(m.mean - 4 * m.sd - 0.5));
+  m.high = static_cast<int64_t>(m.mean + 4 * m.sd + 0.5);
+  m.low = std::min(m.low, lo);
+  m.high = std::max(m.high, hi);
+  return m;
+}
+
+struct Aligner::Impl {
+  std::vector<std::unique_ptr<DpAligner>> dp;  // one per OpenMP thread
+  DpAligner& thread_dp() { return *dp[omp_get_thread_num()]; }
+};
+
+Aligner::Aligner(const RefIndex& index, AlignerOptions options)
+    : impl_(std::make_unique<Impl>()), index_(index), options_(options) {
+  int threads = std::max(1, omp_get_max_threads());
+  for (int t = 0; t < threads; ++t) impl_->dp.push_back(std::make_unique<DpAligner>(options_.scoring));
+  if (options_.max_insert > 0) {
+    insert_.known = true;
+    insert_.low = std::max<int64_t>(1, options_.min_insert);
+    insert_.high = options_.max_insert;
+    insert_.mean = 0.5 * double(insert_.low + insert_.high);
+  }
+}
+
+Aligner::~Aligner() = default;
+
+namespace {
+
+struct CandidateWindow {
+  int32_t contig;
+  int64_t start, end;
+  int strand_hint;  // -1: both strands (strand-invariant encoder)
+};
+
+std::string_view region_view(const RefIndex& index, int32_t contig, int64_t begin, int64_t end) {
+  const std::string& seq = index.reference().contigs[contig].seq;
+  return std::string_view(seq).substr(begin, end - begin);
+}
+
+void add_hit_dedup(std::vector<ReadHit>& hits, const ReadHit& h, int read_len) {
+  for (auto& k : hits)
+    if (k.contig == h.contig && k.strand == h.strand && std::llabs(k.approx_pos - h.approx_pos) < read_len / 2 + 1) {
+      if (h.dp.score > k.dp.score) k = h;
+      return;
+    }
+  hits.push_back(h);
+}
+
+ReadHit score_region(DpAligner& dp, const RefIndex& index, int32_t contig, int64_t begin, int64_t end, int strand) {
+  ReadHit h;
+  h.contig = contig;
+  h.region_begin = begin;
+  h.region_end = end;
+  h.strand = strand;
+  h.dp = dp.score(strand, region_view(index, contig, begin, end));
+  h.approx_pos = begin + h.dp.target_end - h.dp.read_end;
+  return h;
+}
+
+}  // namespace
+
+std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<const SeqRecord*>& reads) {
+  const int64_t n = static_cast<int64_t>(reads.size());
+  std::vector<std::vector<ReadHit>> all(n);
+  if (n == 0) return all;
+  const Encoder& enc = index_.encoder();
+  const int dim = enc.dim();
+  std::vector<float> queries(static_cast<size_t>(n) * dim);
+  {
+    std::vector<std::string_view> seqs;
+    seqs.reserve(n);
+    for (auto* r : reads) seqs.emplace_back(r->seq);
+    enc.encode(seqs, queries.data());
+  }
+  const VectorStore& store = index_.store();
+  const int64_t k = std::min<int64_t>(options_.top_k, store.count());
+  SearchResult found = store.search(queries.data(), n, k);
+  const auto& windows = index_.windows();
+  const int64_t n_windows = static_cast<int64_t>(windows.size());
+  const bool invariant = enc.strand_invariant();
+
+#pragma omp parallel for schedule(dynamic, 32)
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string& seq = reads[i]->seq;
+    const int read_len = static_cast<int>(seq.size());
+    float best_cos = found.score(i, 0);
+    if (found.id(i, 0) < 0 || !(best_cos > 0.02f)) continue;  // nothing embeddable (all N, too short)
+    std::vector<CandidateWindow> cands;
+    for (int64_t r = 0; r < k; ++r) {
+      int64_t id = found.id(i, r);
+      if (id < 0 || found.score(i, r) < options_.min_cosine_ratio * best_cos) continue;
+      const Window& w = windows[id % n_windows];
+      cands.push_back({w.contig, w.start, w.end, invariant ? -1 : static_cast<int>(id / n_windows)});
+    }
+    std::sort(cands.begin(), cands.end(), [](auto& a, auto& b) {
+      return std::tie(a.contig, a.strand_hint, a.start) < std::tie(b.contig, b.strand_hint, b.start);
+    });
+    DpAligner& dp = impl_->thread_dp();
+    dp.set_read(seq, reverse_complement(seq));
+    const int64_t flank = read_len + 16;
+    std::vector<ReadHit>& hits = all[i];
+    for (size_t c = 0; c < cands.size();) {
+      // Overlapping or touching windows form one region, aligned once.
+      CandidateWindow region = cands[c++];
+      while (c < cands.size() && cands[c].contig == region.contig && cands[c].strand_hint == region.strand_hint &&
+             cands[c].start <= region.end) {
+        region.end = std::max(region.end, cands[c].end);
+        ++c;
+      }
+      const int64_t contig_len = static_cast<int64_t>(index_.reference().contigs[region.contig].seq.size());
+      int64_t begin = std::max<int64_t>(0, region.start - flank), end = std::min(contig_len, region.end + flank);
+      for (int strand = 0; strand < 2; ++strand) {
+        if (region.strand_hint >= 0 && strand != region.strand_hint) continue;
+        ReadHit h = score_region(dp, index_, region.contig, begin, end, strand);
+        if (h.dp.score >= options_.min_score) add_hit_dedup(hits, h, read_len);
+      }
+    }
+    std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
+  }
+  return all;
+}
+
+namespace {
+
+Placement place(DpAligner& dp, const RefIndex& index, const SeqRecord& read, const std::vector<ReadHit>& hits,
+                size_t chosen, const AlignerOptions& opt) {
+  Placement p;
+  if (chosen >= hits.size()) return p;
+  const ReadHit& h = hits[chosen];
+  p.aln = dp.align(h.strand, region_view(index, h.contig, h.region_begin, h.region_end), h.dp);
+  p.mapped = true;
+  p.tid = h.contig;
+  p.pos = h.region_begin + p.aln.target_begin;
+  p.end = h.region_begin + p.aln.target_end;
+  p.reverse = h.strand == 1;
+  int second = -1;
+  for (size_t j = 0; j < hits.size(); ++j)
+    if (j != chosen) second = std::max(second, hits[j].dp.score);
+  p.xs = second;
+  p.mapq = mapping_quality(h.dp.score, second, aligned_read_length(p.aln.cigar, static_cast<int>(read.seq.size())),
+                           opt.scoring, opt.min_score);
+  return p;
+}
+
+SamRecord make_record(const SeqRecord& read, const Placement& p) {
+  SamRecord r;
+  r.name = read.name;
+  r.seq = &read.seq;
+  r.qual = &read.qual;
+  if (!p.mapped) {
+    r.flag = 0x4;
+    return r;
+  }
+  r.flag = p.reverse ? 0x10 : 0;
+  r.tid = p.tid;
+  r.pos = p.pos;
+  r.mapq = static_cast<uint8_t>(p.mapq);
+  r.cigar = p.aln.cigar;
+  r.nm = p.aln.edit_distance;
+  r.md = p.aln.md;
+  r.as = p.aln.score;
+  r.xs = p.xs >= 0 ? p.xs : -1;
+  return r;
+}
+
+// FR orientation with the fragment length in [low, high]; positions approximate or exact.
+bool proper_pair(int32_t tid1, int64_t pos1, int64_t end1, bool rev1, int32_t tid2, int64_t pos2, int64_t end2,
+                 bool rev2, const InsertModel& m) {
+  if (tid1 < 0 || tid1 != tid2 || rev1 == rev2) return false;
+  int64_t fwd_pos = rev1 ? pos2 : pos1;
+  int64_t rev_end = rev1 ? end1 : end2;
+  int64_t fragment = rev_end - fwd_pos;
+  return fragment >= m.low && fragment <= m.high;
+}
+
+bool hits_proper(const ReadHit& a, int len_a, const ReadHit& b, int len_b, const InsertModel& m) {
+  return proper_pair(a.contig, a.approx_pos, a.approx_pos + len_a, a.strand == 1, b.contig, b.approx_pos,
+                     b.approx_pos + len_b, b.strand == 1, m);
+}
+
+}  // namespace
+
+void Aligner::align_single(const std::vector<SeqRecord>& reads, std::vector<SamRecord>& out) {
+  std::vector<const SeqRecord*> ptrs;
+  for (auto& r : reads) ptrs.push_back(&r);
+  auto hits = candidate_hits(ptrs);
+  const size_t base = out.size();
+  out.resize(base + reads.size());
+#pragma omp parallel for schedule(dynamic, 32)
+  for (size_t i = 0; i < reads.size(); ++i) {
+    DpAligner& dp = impl_->thread_dp();
+    Placement p;
+    if (!hits[i].empty()) {
+      dp.set_read(reads[i].seq, reverse_complement(reads[i].seq));
+      p = place(dp, index_, reads[i], hits[i], 0, options_);
+    }
+    out[base + i] = make_record(reads[i], p);
+  }
+}
+
+void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vector<SeqRecord>& mates2,
+                          std::vector<SamRecord>& out) {
+  SPINDLE_ASSERT(mates1.size() == mates2.size());
+  const size_t n = mates1.size();
+  std::vector<const SeqRecord*> ptrs;
+  for (size_t i = 0; i < n; ++i) ptrs.push_back(&mates1[i]);
+  for (size_t i = 0; i < n; ++i) ptrs.push_back(&mates2[i]);
+  auto hits = candidate_hits(ptrs);
+
+  if (!insert_.known) {
+    std::vector<int64_t> fragments;
+    for (size_t i = 0; i < n; ++i) {
+      auto &h1 = hits[i], &h2 = hits[n + i];
+      if (h1.empty() || h2.empty()) continue;
+      auto unique = [](const std::vector<ReadHit>& h) { return h.size() == 1 || h[1].dp.score + 20 < h[0].dp.score; };
+      if (!unique(h1) || !unique(h2)) continue;
+      const ReadHit &a = h1[0], &b = h2[0];
+      if (a.contig != b.contig || a.strand == b.strand) continue;
+      const ReadHit& f = a.strand == 0 ? a : b;
+      const ReadHit& r = a.strand == 0 ? b : a;
+      int64_t r_len = static_cast<int64_t>((a.strand == 0 ? mates2[i] : mates1[i]).seq.size());
+      int64_t frag = r.approx_pos + r_len - f.approx_pos;
+      if (frag > 0 && frag < 100000) fragments.push_back(frag);
+    }
+    insert_ = estimate_insert_model(fragments);
+    if (!insert_.known) {  // too few pairs to tell: accept any FR pair up to 1 kb
+      insert_.known = true;
+      insert_.low = 1;
+      insert_.high = 1000;
+      insert_.mean = 500;
+    }
+  }
+  const InsertModel model = insert_;
+  const size_t base = out.size();
+  out.resize(base + 2 * n);
+
+#pragma omp parallel for schedule(dynamic, 16)
+  for (size_t i = 0; i < n; ++i) {
+    DpAligner& dp = impl_->thread_dp();
+    const SeqRecord* read[2] = {&mates1[i], &mates2[i]};
+    std::vector<ReadHit> h[2] = {std::move(hits[i]), std::move(hits[n + i])};
+    const int len[2] = {static_cast<int>(read[0]->seq.size()), static_cast<int>(read[1]->seq.size())};
+
+    // Mate rescue: when the best hit of one mate has no properly placed partner among the other
+    // mate's hits, align the other mate in the window where the insert model says it must be.
+    for (int m = 0; m < 2; ++m) {
+      const int o = 1 - m;
+      if (h[m].empty()) continue;
+      const ReadHit anchor = h[m][0];
+      bool has_partner = false;
+      for (auto& x : h[o]) has_partner |= hits_proper(anchor, len[m], x, len[o], model);
+      if (has_partner) continue;
+      const int64_t contig_len = static_cast<int64_t>(index_.reference().contigs[anchor.contig].seq.size());
+      int64_t begin, end;
+      if (anchor.strand == 0) {
+        begin = anchor.approx_pos + model.low - len[o] - 16;
+        end = anchor.approx_pos + model.high + 16;
+      } else {
+        int64_t anchor_end = anchor.approx_pos + len[m];
+        begin = anchor_end - model.high - 16;
+        end = anchor_end - model.low + len[o] + 16;
+      }
+      begin = std::clamp<int64_t>(begin, 0, contig_len);
+      end = std::clamp<int64_t>(end, 0, contig_len);
+      if (end - begin < len[o] / 2) continue;
+      dp.set_read(read[o]->seq, reverse_complement(read[o]->seq));
+      ReadHit r = score_region(dp, index_, anchor.contig, begin, end, 1 - anchor.strand);
+      // A mate placed by its partner needs less evidence of its own (bwa reports such mates too).
+      if (r.dp.score >= std::min(options_.min_score, 20)) {
+        add_hit_dedup(h[o], r, len[o]);
+        std::sort(h[o].begin(), h[o].end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
+      }
+    }
+
+    // Best proper pair versus the best unpaired placement.
+    int best_pair = std::numeric_limits<int>::min(), second_pair = std::numeric_limits<int>::min();
+    size_t pick[2] = {0, 0};
+    const size_t limit = 16;
+    for (size_t a = 0; a < std::min(limit, h[0].size()); ++a)
+      for (size_t b = 0; b < std::min(limit, h[1].size()); ++b) {
+        if (!hits_proper(h[0][a], len[0], h[1][b], len[1], model)) continue;
+        int s = h[0][a].dp.score + h[1][b].dp.score;
+        if (s > best_pair) {
+          second_pair = best_pair;
+          best_pair = s;
+          pick[0] = a;
+          pick[1] = b;
+        } else if (s > second_pair) {
+          second_pair = s;
+        }
+      }
+    int unpaired = (h[0].empty() ? 0 : h[0][0].dp.score) + (h[1].empty() ? 0 : h[1][0].dp.score) -
+                   options_.unpaired_penalty;
+    const bool use_pair = best_pair != std::numeric_limits<int>::min() && best_pair >= unpaired;
+    Placement p[2];
+    for (int m = 0; m < 2; ++m) {
+      if (h[m].empty()) continue;
+      dp.set_read(read[m]->seq, reverse_complement(read[m]->seq));
+      p[m] = place(dp, index_, *read[m], h[m], use_pair ? pick[m] : 0, options_);
+    }
+    if (use_pair) {
+      // bwa's pair MAPQ: the pair's lead over the runner-up (another pair or the unpaired option).
+      int runner_up = std::max(second_pair, unpaired);
+      int q_pe = std::clamp(static_cast<int>(6.02 * (best_pair - runner_up) / options_.scoring.match + 0.499), 0, 60);
+      for (auto& pm : p) pm.mapq = std::max(pm.mapq, std::min(q_pe, pm.mapq + 40));
+    }
+    const bool proper = p[0].mapped && p[1].mapped &&
+                        proper_pair(p[0].tid, p[0].pos, p[0].end, p[0].reverse, p[1].tid, p[1].pos, p[1].end,
+                                    p[1].reverse, model);
+    SamRecord rec[2] = {make_record(*read[0], p[0]), make_record(*read[1], p[1])};
+    for (int m = 0; m < 2; ++m) {
+      const int o = 1 - m;
+      SamRecord& r = rec[m];
+      r.flag |= 0x1 | (m == 0 ? 0x40 : 0x80);
+      if (proper) r.flag |= 0x2;
+      if (!p[o].mapped) r.flag |= 0x8;
+      if (p[o].mapped && p[o].reverse) r.flag |= 0x20;
+      if (!p[m].mapped && p[o].mapped) {  // SAM convention: an unmapped mate sits at its partner
+        r.tid = p[o].tid;
+        r.pos = p[o].pos;
+      }
+      if (p[o].mapped) {
+        r.mate_tid = p[o].tid;
+        r.mate_pos = p[o].pos;
+        r.mate_cigar = cigar_string(p[o].aln.cigar);
+      } else if (p[m].mapped) {
+        r.mate_tid = p[m].tid;
+        r.mate_pos = p[m].pos;
+      }
+      if (p[m].mapped && p[o].mapped && p[m].tid == p[o].tid) {
+        int64_t left = std::min(p[m].pos, p[o].pos), right = std::max(p[m].end, p[o].end);
+        bool leftmost = p[m].pos < p[o].pos || (p[m].pos == p[o].pos && m == 0);
+        r.insert_size = leftmost ? right - left : -(right - left);
+      }
+    }
+    out[base + 2 * i] = std::move(rec[0]);
+    out[base + 2 * i + 1] = std::move(rec[1]);
+  }
+}
+
+}  // namespace spindle

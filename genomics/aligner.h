@@ -1,0 +1,77 @@
+// The Embed-Search-Align aligner: embed reads with the index's encoder, search the top-k nearest
+// reference windows in the FAISS vector store, align the read to each candidate window (plus
+// flanks) with SIMD dynamic programming on both strands, pick the best, and derive MAPQ from the
+// best and second-best scores. Paired-end reads are paired by insert-size consistency, with mate
+// rescue (DP of a mate near its partner) when the search missed it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "genomics/dp_align.h"
+#include "genomics/fastx_reader.h"
+#include "genomics/ref_index.h"
+#include "genomics/sam_writer.h"
+
+namespace spindle {
+
+struct AlignerOptions {
+  int top_k = 8;                 // candidate windows per read from the vector search
+  float min_cosine_ratio = 0.5f; // candidates below this fraction of the best cosine are noise
+  int min_score = 30;            // alignments scoring less are reported unmapped (bwa -T)
+  DpScoring scoring;
+  // Paired-end: proper-pair insert range; 0/0 = estimate from the first batch.
+  int64_t min_insert = 0, max_insert = 0;
+  int unpaired_penalty = 17;     // a pair placed apart must beat the best proper pair by this
+};
+
+// Insert size distribution estimated from confidently, uniquely mapped pairs.
+struct InsertModel {
+  bool known = false;
+  int64_t pairs = 0;        // pairs the estimate is based on
+  double mean = 0, sd = 0;
+  int64_t low = 0, high = 0;  // proper-pair range
+};
+
+// Alignments of one read before it becomes a SAM record.
+struct ReadHit {
+  int32_t contig = -1;
+  int64_t region_begin = 0, region_end = 0;  // DP target on the contig
+  int strand = 0;                            // 0 forward, 1 reverse
+  DpHit dp;
+  int64_t approx_pos = 0;                    // leftmost reference base, from the DP end point
+};
+
+class Aligner {
+ public:
+  Aligner(const RefIndex& index, AlignerOptions options);
+  ~Aligner();
+
+  // Aligns single-end reads; appends one SamRecord per read (in order) pointing into `reads`.
+  void align_single(const std::vector<SeqRecord>& reads, std::vector<SamRecord>& out);
+  // Aligns pairs (mates1[i], mates2[i]); appends two records per pair, read 1 first.
+  void align_pairs(const std::vector<SeqRecord>& mates1, const std::vector<SeqRecord>& mates2,
+                   std::vector<SamRecord>& out);
+  const InsertModel& insert_model() const { return insert_; }
+
+  // Candidate hits of each read (vector search + DP scoring), best first, duplicates removed.
+  std::vector<std::vector<ReadHit>> candidate_hits(const std::vector<const SeqRecord*>& reads);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  const RefIndex& index_;
+  AlignerOptions options_;
+  InsertModel insert_;
+};
+
+// bwa-mem-style mapping quality from the best score, the second best (-1: none), the aligned
+// length and the match score.
+int mapping_quality(int best, int second, int aligned_len, const DpScoring& scoring, int min_score);
+
+// Estimates the insert model from fragment lengths (at least 20 needed; otherwise known=false).
+InsertModel estimate_insert_model(std::vector<int64_t> fragment_lengths);
+
+}  // namespace spindle

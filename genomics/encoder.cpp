@@ -1,0 +1,83 @@
+#include "genomics/encoder.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "kernels/error.h"
+
+namespace spindle {
+namespace {
+
+// SplitMix64 finaliser: a fast, well-mixed 64-bit hash of the packed k-mer.
+inline uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+inline int base_code(char c) {
+  switch (c) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    default: return -1;
+  }
+}
+
+}  // namespace
+
+KmerSketchEncoder::KmerSketchEncoder(int k, int dim, uint64_t seed) : k_(k), dim_(dim), seed_(seed) {
+  if (k < 4 || k > 31) throw Error("kmer sketch: k must be in 4..31, got " + std::to_string(k));
+  if (dim < 8) throw Error("kmer sketch: dim must be at least 8, got " + std::to_string(dim));
+}
+
+std::string KmerSketchEncoder::description() const {
+  return "kmer-sketch-v1 k=" + std::to_string(k_) + " dim=" + std::to_string(dim_) + " seed=" + std::to_string(seed_);
+}
+
+void KmerSketchEncoder::encode_one(std::string_view seq, float* out) const {
+  std::memset(out, 0, sizeof(float) * dim_);
+  const uint64_t mask = (k_ == 32) ? ~0ull : ((1ull << (2 * k_)) - 1);
+  const int shift = 2 * (k_ - 1);
+  uint64_t fwd = 0, rev = 0;
+  int valid = 0;  // bases since the last N
+  for (char c : seq) {
+    int b = base_code(c);
+    if (b < 0) {
+      valid = 0;
+      fwd = rev = 0;
+      continue;
+    }
+    fwd = ((fwd << 2) | static_cast<uint64_t>(b)) & mask;
+    rev = (rev >> 2) | (static_cast<uint64_t>(3 - b) << shift);
+    if (++valid < k_) continue;
+    // Canonical k-mer: the smaller of the two strands, so the sketch is strand-invariant.
+    uint64_t h = mix64((fwd < rev ? fwd : rev) ^ seed_);
+    out[h % static_cast<uint64_t>(dim_)] += (h >> 63) ? 1.0f : -1.0f;
+  }
+  double norm2 = 0;
+  for (int i = 0; i < dim_; ++i) norm2 += double(out[i]) * out[i];
+  if (norm2 <= 0) return;
+  float inv = static_cast<float>(1.0 / std::sqrt(norm2));
+  for (int i = 0; i < dim_; ++i) out[i] *= inv;
+}
+
+void KmerSketchEncoder::encode(const std::vector<std::string_view>& seqs, float* out) const {
+#pragma omp parallel for schedule(static) if (seqs.size() > 64)
+  for (size_t i = 0; i < seqs.size(); ++i) encode_one(seqs[i], out + i * dim_);
+}
+
+std::unique_ptr<Encoder> encoder_from_description(const std::string& description) {
+  int k = 0, dim = 0;
+  unsigned long long seed = 0;
+  if (std::sscanf(description.c_str(), "kmer-sketch-v1 k=%d dim=%d seed=%llu", &k, &dim, &seed) == 3) {
+    auto enc = std::make_unique<KmerSketchEncoder>(k, dim, seed);
+    if (enc->description() == description) return enc;
+  }
+  throw Error("unknown encoder '" + description + "' (this build knows kmer-sketch-v1)");
+}
+
+}  // namespace spindle
