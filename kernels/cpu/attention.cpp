@@ -96,7 +96,7 @@ void attention_task(const AttentionParams& p, int64_t b, int64_t h, int64_t i0, 
 void attention(const AttentionParams& p) {
   const int64_t q_blocks = (p.q_len + kQueryBlock - 1) / kQueryBlock;
   const int64_t tasks = p.batch * p.heads * q_blocks;
-#pragma omp parallel
+#pragma omp parallel if (tasks > 1 && p.batch * p.heads * p.q_len * p.k_len * p.head_dim > (1 << 16))
   {
     Tile tile(p.head_dim);
     // Dynamic: causal blocks near the end see more keys than those at the start.

@@ -70,7 +70,8 @@ void selective_scan(const SelectiveScanParams& p) {
   const int64_t per_group = p.channels / p.groups;
   const int64_t blocks_per_group = (per_group + kLanes - 1) / kLanes;
   const int64_t tasks = p.batch * p.groups * blocks_per_group;
-#pragma omp parallel
+  // Small problems stay on one thread: waking a team costs more than they do.
+#pragma omp parallel if (p.batch * p.length * p.channels * p.state > (1 << 16))
   {
     std::vector<float> h(p.state * kLanes), a_t(p.state * kLanes);
 #pragma omp for schedule(dynamic, 1)

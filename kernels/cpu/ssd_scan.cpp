@@ -114,7 +114,7 @@ void ssd_scan_chunked(const SsdParams& p) {
   // them, recomputing C B^T only when its next head belongs to another (batch, group). On a busy
   // machine a per-chunk barrier costs a scheduler time slice whenever a thread is descheduled.
   const int64_t pairs = Bt * H;
-#pragma omp parallel
+#pragma omp parallel if (pairs > 1 && L * pairs * P * N > (1 << 16))
   {
     const int64_t nth = omp_get_num_threads(), tid = omp_get_thread_num();
     const int64_t begin = pairs * tid / nth, end = pairs * (tid + 1) / nth;

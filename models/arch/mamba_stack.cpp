@@ -30,7 +30,8 @@ LayerKind parse_kind(const Config& c, const std::string& name) {
   throw Error(c.path() + ": unknown layer type '" + name + "' (expected mamba, mamba2 or attention)");
 }
 
-void validate(const Config& c, const MambaStackConfig& s) {
+void validate(const Config& c, MambaStackConfig& s) {
+  s.is_dna = c.get_bool("is_dna", s.vocab_size <= 16);
   if (s.d_model <= 0 || s.n_layer <= 0 || s.vocab_size <= 0)
     throw Error(c.path() + ": d_model, n_layer and vocab_size must be positive");
   if (static_cast<int64_t>(s.layers.size()) != s.n_layer)

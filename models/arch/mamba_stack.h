@@ -34,6 +34,8 @@ struct MambaStackConfig {
   bool rms_norm = true;
   float norm_eps = 1e-5f;
   bool tie_embeddings = true;
+  // Uses the DNA character tokenizer (HyenaDNA ids), so `spindle embed` accepts it: config `is_dna`,
+  // else true for vocabularies of at most 16 ids (the character tokenizer's 12, padded).
   bool is_dna = false;
 };
 
