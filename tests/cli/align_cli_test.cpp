@@ -1,0 +1,147 @@
+// `spindle index ref` + `spindle align` as users run them, on the bundled SARS-CoV-2 genome and
+// real NextSeq reads: samtools accepts the output; bad inputs give one line, exit 1, no output.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "genomics/fastx_reader.h"
+#include "tests/test_paths.h"
+
+namespace spindle {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string data(const std::string& name) { return test::source_dir() + "/data/genomics/" + name; }
+
+class AlignCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(test::temp_dir());
+    auto r = test::run_command(test::spindle_binary() + " index ref " + data("sarscov2_MN908947.fasta") + " -o " +
+                               *dir_ + "/sc2.idx -t 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static std::string index() { return *dir_ + "/sc2.idx"; }
+  static std::string spindle() { return test::spindle_binary(); }
+  // Files in `dir` other than the expected ones (temporaries left behind).
+  static int entries(const std::string& dir) {
+    int n = 0;
+    for (auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp.") != std::string::npos;
+    return n;
+  }
+  static std::string* dir_;
+};
+std::string* AlignCli::dir_ = nullptr;
+
+TEST_F(AlignCli, PairedBamIsAcceptedBySamtoolsAndMostReadsMap) {
+  std::string out = test::temp_dir() + "/pe.bam";
+  auto r = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " " +
+                             data("sarscov2_ERR5069949_2.fastq.gz") + " -o " + out + " -t 2 -R '@RG\\tID:run1\\tSM:s'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("reads/s"), std::string::npos);
+  EXPECT_NE(r.err.find("Peak RSS"), std::string::npos);
+  auto flagstat = test::run_command("samtools flagstat " + out);
+  ASSERT_EQ(flagstat.exit_code, 0) << flagstat.err;
+  EXPECT_NE(flagstat.out.find("200 + 0 in total"), std::string::npos) << flagstat.out;
+  auto quick = test::run_command("samtools quickcheck " + out);
+  EXPECT_EQ(quick.exit_code, 0);
+  // Real reads of the same virus: essentially all map, nearly all in proper pairs.
+  auto mapped = test::run_command("samtools view -c -F 4 " + out);
+  EXPECT_GE(std::stoi(mapped.out), 195);
+  auto proper = test::run_command("samtools view -c -f 2 " + out);
+  EXPECT_GE(std::stoi(proper.out), 190);
+  auto header = test::run_command("samtools view -H " + out);
+  EXPECT_NE(header.out.find("@SQ\tSN:MN908947\tLN:29903"), std::string::npos);
+  EXPECT_NE(header.out.find("@RG\tID:run1\tSM:s"), std::string::npos);
+  EXPECT_NE(header.out.find("@PG\tID:spindle"), std::string::npos);
+  EXPECT_NE(header.out.find("CL:"), std::string::npos);
+  auto sorted = test::run_command("samtools sort -o " + test::temp_dir() + "/s.bam " + out);
+  EXPECT_EQ(sorted.exit_code, 0) << sorted.err;
+}
+
+TEST_F(AlignCli, SingleEndSamToStdoutAndCram) {
+  auto r = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                             " -o - -t 1 | samtools view -c -F 4 -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(std::stoi(r.out), 97);
+  std::string cram = test::temp_dir() + "/se.cram";
+  auto c = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " -o " +
+                             cram + " && samtools view -c --reference " + index() + "/reference.fa " + cram);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(std::stoi(c.out), 100);
+}
+
+TEST_F(AlignCli, ReadsFromStdinAndInterleaved) {
+  std::string tmp = test::temp_dir();
+  {  // interleave the two mate files
+    FastxReader r1(data("sarscov2_ERR5069949_1.fastq.gz")), r2(data("sarscov2_ERR5069949_2.fastq.gz"));
+    std::ofstream il(tmp + "/il.fq");
+    SeqRecord a, b;
+    while (r1.next(a) && r2.next(b))
+      for (auto* r : {&a, &b}) il << '@' << r->name << '\n' << r->seq << "\n+\n" << r->qual << '\n';
+  }
+  auto r = test::run_command("cat " + tmp + "/il.fq | " + spindle() + " align " + index() + " - -p -o " + tmp + "/il.sam");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto paired = test::run_command("samtools view -c -f 1 " + tmp + "/il.sam");
+  EXPECT_EQ(std::stoi(paired.out), 200);
+}
+
+TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
+  std::string tmp = test::temp_dir();
+  std::string out = tmp + "/bad.bam";
+  auto expect_error = [&](const std::string& args, const std::string& words) {
+    auto r = test::run_command(spindle() + " align " + args + " -o " + out);
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("spindle: error: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << args;
+    EXPECT_EQ(entries(tmp), 0) << "temporary file left behind by " << args;
+  };
+  // Truncated gzip reads file.
+  std::string truncated = tmp + "/trunc.fq.gz";
+  fs::copy_file(data("sarscov2_ERR5069949_1.fastq.gz"), truncated);
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  expect_error(index() + " " + truncated, "truncated");
+  // Non-ACGTN sequence.
+  std::ofstream(tmp + "/bad.fq") << "@r1\nACGTACGTXACGT\n+\nIIIIIIIIIIIII\n";
+  expect_error(index() + " " + tmp + "/bad.fq", "invalid base 'X'");
+  // Mates with different counts.
+  auto head = test::run_command("zcat " + data("sarscov2_ERR5069949_2.fastq.gz") + " | head -n 200 > " + tmp + "/m2.fq");
+  ASSERT_EQ(head.exit_code, 0);
+  expect_error(index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " " + tmp + "/m2.fq", "different counts");
+  // Empty reads file.
+  std::ofstream(tmp + "/empty.fq").close();
+  expect_error(index() + " " + tmp + "/empty.fq", "empty");
+  // Reference that does not match the index.
+  std::ofstream(tmp + "/other.fa") << ">MN908947\nACGTACGTACGTACGTACGT\n";
+  expect_error(index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " --reference " + tmp + "/other.fa",
+               "does not match");
+  // Index made by another encoder, and by another format version.
+  for (auto [from, to, words] : {std::tuple{std::string("\"encoder\": \"kmer-sketch-v1 k=14"),
+                                            std::string("\"encoder\": \"kmer-sketch-v1 k=15"), std::string("encoder")},
+                                 std::tuple{std::string("\"format_version\": 1"), std::string("\"format_version\": 99"),
+                                            std::string("format version 99")}}) {
+    std::string copy = tmp + "/copy.idx";
+    fs::remove_all(copy);
+    fs::copy(index(), copy, fs::copy_options::recursive);
+    std::ifstream in(copy + "/manifest.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_NE(text.find(from), std::string::npos) << text;
+    text.replace(text.find(from), from.size(), to);
+    std::ofstream(copy + "/manifest.json") << text;
+    expect_error(copy + " " + data("sarscov2_ERR5069949_1.fastq.gz"), words);
+  }
+}
+
+TEST_F(AlignCli, UsageErrorsExitTwo) {
+  auto r = test::run_command(spindle() + " align " + index() + " - - -o x.bam");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto rg = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                              " -R 'ID:x' -o " + test::temp_dir() + "/rg.bam");
+  EXPECT_EQ(rg.exit_code, 2) << rg.err;
+}
+
+}  // namespace
+}  // namespace spindle
