@@ -41,21 +41,32 @@ int64_t HyenaFilter::parameter_count() const {
   return n;
 }
 
-Tensor HyenaFilter::filters(int64_t length) const {
-  const size_t bytes = static_cast<size_t>(length) * out_weight_.dim(0) * sizeof(float);
-  if (bytes > kCacheBytes) return compute(length);
+HyenaFilter::Bank HyenaFilter::bank(int64_t length) const {
+  Bank bank;
+  bank.owner_ = this;
+  const int64_t channels = out_weight_.dim(0);
+  const size_t bytes = static_cast<size_t>(length) * channels * sizeof(float);
+  if (bytes > kCacheBytes) {
+    bank.hidden_ = hidden_features(length);
+    return bank;
+  }
   std::lock_guard<std::mutex> lock(cache_mutex_);
   auto it = cache_.find(length);
-  if (it != cache_.end()) return it->second;
-  return cache_.emplace(length, compute(length)).first->second;
+  if (it == cache_.end()) it = cache_.emplace(length, project(hidden_features(length), 0, channels)).first;
+  bank.whole_ = it->second;
+  return bank;
 }
 
-Tensor HyenaFilter::compute(int64_t length) const {
+Tensor HyenaFilter::Bank::rows(int64_t begin, int64_t end) const {
+  if (whole_.defined()) return whole_.slice(begin, end);
+  return owner_->project(hidden_, begin, end);
+}
+
+Tensor HyenaFilter::hidden_features(int64_t length) const {
   SPINDLE_ASSERT(length <= shape_.max_seq_len);
-  const int64_t E = shape_.emb_dim, F = shape_.filter_order, channels = out_weight_.dim(0);
+  const int64_t E = shape_.emb_dim, F = shape_.filter_order;
   const int64_t n_linear = static_cast<int64_t>(weights_.size());
   const float* z = z_.data<float>();
-  const float* t = t_.data<float>();
   const float* freq = freq_.data<float>();
 
   // Transposed float64 copies so the inner loop runs over outputs (contiguous, vectorisable).
@@ -67,44 +78,53 @@ Tensor HyenaFilter::compute(int64_t length) const {
       for (int64_t i = 0; i < in; ++i) wt[l][i * F + o] = weights_[l].data<float>()[o * in + i];
   }
 
-  constexpr int64_t kChunk = 512;
-  Tensor k = Tensor::empty({channels, length});
-  float* kp = k.data<float>();
-  const int64_t n_chunks = (length + kChunk - 1) / kChunk;
+  Tensor hidden = Tensor::empty({length, F});
+  float* out = hidden.data<float>();
 #pragma omp parallel
   {
-    std::vector<double> act(F), next(F);
-    Tensor hidden = Tensor::empty({kChunk, F});
-    Tensor proj = Tensor::empty({kChunk, channels});
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t c = 0; c < n_chunks; ++c) {
-      const int64_t begin = c * kChunk, rows = std::min(kChunk, length - begin);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t n = begin + r;
-        const double* input = nullptr;
-        std::vector<double> zrow(z + n * E, z + n * E + E);
-        input = zrow.data();
-        for (int64_t l = 0; l < n_linear; ++l) {
-          const int64_t in = l == 0 ? E : F;
-          for (int64_t o = 0; o < F; ++o) next[o] = biases_[l].data<float>()[o];
-          for (int64_t i = 0; i < in; ++i) {
-            const double x = input[i];
-            const double* w = wt[l].data() + i * F;
-            for (int64_t o = 0; o < F; ++o) next[o] += w[o] * x;
-          }
-          for (int64_t o = 0; o < F; ++o) act[o] = std::sin(static_cast<double>(freq[o]) * next[o]);
-          input = act.data();
+    std::vector<double> act(F), next(F), zrow(E);
+#pragma omp for schedule(static, 256)
+    for (int64_t n = 0; n < length; ++n) {
+      for (int64_t i = 0; i < E; ++i) zrow[i] = z[n * E + i];
+      const double* input = zrow.data();
+      for (int64_t l = 0; l < n_linear; ++l) {
+        const int64_t in = l == 0 ? E : F;
+        for (int64_t o = 0; o < F; ++o) next[o] = biases_[l].data<float>()[o];
+        for (int64_t i = 0; i < in; ++i) {
+          const double x = input[i];
+          const double* w = wt[l].data() + i * F;
+          for (int64_t o = 0; o < F; ++o) next[o] += w[o] * x;
         }
-        for (int64_t o = 0; o < F; ++o) hidden.data<float>()[r * F + o] = static_cast<float>(act[o]);
+        for (int64_t o = 0; o < F; ++o) act[o] = std::sin(static_cast<double>(freq[o]) * next[o]);
+        input = act.data();
       }
+      for (int64_t o = 0; o < F; ++o) out[n * F + o] = static_cast<float>(act[o]);
+    }
+  }
+  return hidden;
+}
+
+Tensor HyenaFilter::project(const Tensor& hidden, int64_t begin, int64_t end) const {
+  const int64_t length = hidden.dim(0), F = shape_.filter_order, rows = end - begin;
+  const float* t = t_.data<float>();
+  const float* deltas = deltas_.data<float>() + begin;
+  Tensor k = Tensor::empty({rows, length});
+  float* kp = k.data<float>();
+  constexpr int64_t kChunk = 1024;
+#pragma omp parallel
+  {
+    Tensor proj = Tensor::empty({kChunk, rows});
+#pragma omp for schedule(static)
+    for (int64_t c0 = 0; c0 < length; c0 += kChunk) {
+      const int64_t n = std::min(kChunk, length - c0);
       // The last projection has no sine after it, so float32 GEMM keeps full accuracy.
-      ops::gemm_f32(false, true, rows, channels, F, 1.f, hidden.data<float>(), F, out_weight_.data<float>(), F,
-                    0.f, proj.data<float>(), channels);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t n = begin + r;
-        for (int64_t ch = 0; ch < channels; ++ch) {
-          const double decay = std::exp(-static_cast<double>(t[n]) * std::abs(deltas_.data<float>()[ch]));
-          kp[ch * length + n] = static_cast<float>(proj.data<float>()[r * channels + ch] * (decay + shape_.modulation_shift));
+      ops::gemm_f32(false, true, n, rows, F, 1.f, hidden.data<float>() + c0 * F, F,
+                    out_weight_.data<float>() + begin * F, F, 0.f, proj.data<float>(), rows);
+      for (int64_t ch = 0; ch < rows; ++ch) {
+        const double rate = std::abs(static_cast<double>(deltas[ch]));
+        for (int64_t r = 0; r < n; ++r) {
+          const double decay = std::exp(-static_cast<double>(t[c0 + r]) * rate);
+          kp[ch * length + c0 + r] = static_cast<float>(proj.data<float>()[r * rows + ch] * (decay + shape_.modulation_shift));
         }
       }
     }

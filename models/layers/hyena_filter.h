@@ -27,9 +27,22 @@ class HyenaFilter {
   // modulation.deltas and the skip bias.
   HyenaFilter(const Checkpoint& ckpt, const std::string& prefix, const HyenaFilterShape& shape);
 
-  // k, channel-major [(N-1)*D, L] float32 (row o*D + c is filter o of channel c). Cached per L
-  // when small enough (kCacheBytes), recomputed otherwise to keep memory linear and bounded.
-  Tensor filters(int64_t length) const;
+  // The filters for one input length. Row o*D + c is filter o of channel c.
+  // Small banks (<= kCacheBytes) are computed whole and cached per L. Large ones keep only the
+  // MLP's last hidden layer [L, F] (F = 64 << D) and project the channels a caller asks for, so a
+  // 1M-token input never holds all D filters at once.
+  class Bank {
+   public:
+    // Filters of rows [begin, end): channel-major [end - begin, L] float32.
+    Tensor rows(int64_t begin, int64_t end) const;
+
+   private:
+    friend class HyenaFilter;
+    const HyenaFilter* owner_ = nullptr;
+    Tensor whole_;   // [(N-1)D, L] when cached
+    Tensor hidden_;  // [L, F] otherwise
+  };
+  Bank bank(int64_t length) const;
   // The "D" skip term, [(N-1)*D].
   const Tensor& skip_bias() const { return bias_; }
   int64_t parameter_count() const;
@@ -37,7 +50,10 @@ class HyenaFilter {
   static constexpr size_t kCacheBytes = 64ull << 20;
 
  private:
-  Tensor compute(int64_t length) const;
+  // The sine MLP's output before the last projection, [L, F], computed in float64, stored as f32.
+  Tensor hidden_features(int64_t length) const;
+  // Projects hidden features onto filter rows [begin, end) and applies the decay window.
+  Tensor project(const Tensor& hidden, int64_t begin, int64_t end) const;
 
   HyenaFilterShape shape_;
   Tensor z_, t_;                      // [1, Lmax, E], [1, Lmax, 1]

@@ -24,7 +24,8 @@ HyenaOperator::HyenaOperator(const Checkpoint& ckpt, const std::string& prefix, 
   out_weight_ = ckpt.get(prefix + "out_proj.weight", {D, D});
   out_bias_ = ckpt.get(prefix + "out_proj.bias", {D});
 
-  group_size_ = D % 16 == 0 ? 16 : (D % 8 == 0 ? 8 : 1);
+  // Small groups bound the per-group buffers ([L, (N+1)G] twice); 8 keeps GEMMs efficient.
+  group_size_ = D % 8 == 0 ? 8 : 1;
   // Row r of section s for channel c moves to group-major position: group g holds, for each
   // section s, its group_size channels. One GEMM per group then yields every section it needs.
   in_weight_grouped_ = Tensor::empty({sections * D, D});
@@ -53,7 +54,7 @@ void HyenaOperator::forward_add(Tensor& residual, const LayerNormWeights& norm) 
   const int64_t L = residual.dim(0), D = d_model_, G = group_size_, sections = order_ + 1;
   const int64_t width = sections * G;  // projected columns per group
   const int64_t K = short_order_;
-  Tensor filters = filter_.filters(L);  // [(N-1)D, L]
+  HyenaFilter::Bank filters = filter_.bank(L);
   const float* skip = filter_.skip_bias().data<float>();
   Tensor y = Tensor::empty({L, D});
   Tensor projected = Tensor::empty({L, width});  // one group's in_proj output, position-major
@@ -95,7 +96,7 @@ void HyenaOperator::forward_add(Tensor& residual, const LayerNormWeights& norm) 
       const float* x = s + xi * G * L;
 #pragma omp parallel for simd
       for (int64_t i = 0; i < G * L; ++i) vp[i] *= x[i];
-      Tensor k_g = filters.slice(o * D + g * G, o * D + (g + 1) * G);
+      Tensor k_g = filters.rows(o * D + g * G, o * D + (g + 1) * G);
       Tensor conv = ops::fft_conv(v, k_g);
       const float* cp = conv.data<float>();
 #pragma omp parallel for
