@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# HyenaDNA forward, spindle vs the PyTorch reference (bench/hyenadna_ref.py), side by side on the
+# same random-weight checkpoint and the same token ids. Needs Debian python3-torch + python3-numpy.
+#   bench/hyenadna_bench.sh [threads] [lengths...]      (default: 2 threads, 16384 131072 1000000)
+# Prints one row per length: wall time and peak RSS of each process, the ratios, and the max
+# relative difference of the logits (agreement check).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+spindle="${SPINDLE:-$root/build/spindle}"
+py=/usr/bin/python3
+threads="${1:-2}"; shift || true
+lengths=("${@:-16384 131072 1000000}")
+[ $# -gt 0 ] && lengths=("$@") || lengths=(16384 131072 1000000)
+work="${BENCH_DIR:-$(mktemp -d)}"
+model="$work/hyenadna_d128_l2_1m"
+[ -d "$model" ] || "$spindle" model init-random --d-model 128 --n-layer 2 --max-seq-len 1000002 --seed 0 -o "$model"
+
+measure() {  # prints "wall_s peak_kib" of a command
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2> "$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
+  cat "$work/time.txt"
+}
+
+printf "%-9s %10s %10s %10s %10s %8s %8s %10s\n" L spindle_s torch_s spindle_GiB torch_GiB speedup mem_ratio logits_rel
+for L in "${lengths[@]}"; do
+  $py -c "import numpy as np; np.save('$work/ids.npy', np.random.default_rng(0).integers(7, 11, size=(1, $L)).astype(np.int64))"
+  read -r s_wall s_kib < <(measure "$spindle" model forward "$model" --ids "$work/ids.npy" --logits "$work/spindle.npy" -t "$threads")
+  read -r t_wall t_kib < <(OMP_NUM_THREADS="$threads" measure $py "$root/bench/hyenadna_ref.py" forward "$model" \
+                             --ids "$work/ids.npy" --logits "$work/torch.npy" --threads "$threads")
+  rel=$($py -c "import numpy as np; a=np.load('$work/spindle.npy'); b=np.load('$work/torch.npy'); print('%.1e' % (abs(a-b).max()/abs(b).max()))")
+  awk -v L="$L" -v s="$s_wall" -v t="$t_wall" -v sk="$s_kib" -v tk="$t_kib" -v rel="$rel" 'BEGIN {
+    printf "%-9s %10.2f %10.2f %10.2f %10.2f %7.1fx %7.2fx %10s\n", L, s, t, sk/1048576, tk/1048576, t/s, sk/tk, rel }'
+done
