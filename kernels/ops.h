@@ -88,3 +88,24 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale,
                  const Tensor* key_mask = nullptr);
 
 }  // namespace spindle::ops
+
+// ---- axial attention (MSA Transformer, MODELS.md 6; kernels/axial_attention_ops.cpp) -----------
+namespace spindle::ops {
+
+// Tied row attention: one attention map per head, shared by every row of the MSA, whose logits
+// are a sum over rows. It runs in three steps so a deep MSA can be processed in row chunks (the
+// logits of each chunk add into the same map, which gives exactly the unchunked result):
+//   axial_row_logits: q, k [R, C, H, Dh] (one chunk of rows) -> logits [H, C, C] with
+//     logits[h,i,j] (+)= scale * sum_r q[r,i,h,:] . k[r,j,h,:]; accumulate adds to `logits`.
+//   axial_row_softmax_: key columns with key_mask[j] == 0 (u8 [C], or null) are set to
+//     mask_value (fair-esm uses -10000, not -inf), then softmax over j, in place.
+//   axial_row_apply: probs [H, C, C], v [R, C, H, Dh] -> out [R, C, H, Dh],
+//     out[r,i,h,:] = sum_j probs[h,i,j] v[r,j,h,:].
+void axial_row_logits(const Tensor& q, const Tensor& k, float scale, Tensor& logits, bool accumulate);
+void axial_row_softmax_(Tensor& logits, const Tensor* key_mask, float mask_value);
+Tensor axial_row_apply(const Tensor& probs, const Tensor& v);
+// The three steps over all rows at once: q, k, v [R, C, H, Dh] -> [R, C, H, Dh].
+Tensor axial_row_attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale, const Tensor* key_mask,
+                           float mask_value = -10000.f);
+
+}  // namespace spindle::ops
