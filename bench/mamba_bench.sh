@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# spindle vs the PyTorch references of bench/mamba_ref.py: Mamba (d_model 256, 4 layers, N 16) and
+# Mamba2 (d_model 256, 4 layers, N 128, headdim 64, chunk 256), random weights, 2 threads, batch 1.
+# Each run is its own process under /usr/bin/time -v (wall time and peak RSS). spindle's time is
+# the whole `spindle model forward` process (load, forward, writing the hidden states).
+#   bench/mamba_bench.sh [SPINDLE] [LENGTHS] [SEQ_MAX]
+# LENGTHS defaults to "1000 16384 131072"; the one-step-per-token PyTorch reference is run only up to
+# SEQ_MAX tokens (default 1000: it needs ~1 ms of Python per token and layer).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+spindle=${1:-$repo/build/spindle}
+lengths=${2:-"1000 16384 131072"}
+seq_max=${3:-1000}
+py=/usr/bin/python3  # Debian's python3-torch
+work=${BENCH_DIR:-$(mktemp -d)}
+ref="$py $repo/bench/mamba_ref.py"
+$ref make-checkpoint "$work/mamba" --kind mamba
+$ref make-checkpoint "$work/mamba2" --kind mamba2
+
+measure() {  # label, command...: prints "label seconds peak_rss_mb"
+  local label=$1
+  shift
+  /usr/bin/time -v "$@" > "$work/out.txt" 2> "$work/time.txt"
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time.txt")
+  echo "$label wall_s=$wall peak_rss_mb=$rss"
+}
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for L in $lengths; do
+  $ref make-ids "$work/ids$L.npy" --length "$L"
+  for kind in mamba mamba2; do
+    measure "$kind L=$L spindle" "$spindle" model forward "$work/$kind" --ids "$work/ids$L.npy" \
+      --hidden "$work/h_spindle.npy" -t 2
+    measure "$kind L=$L torch-chunked" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan chunked \
+      --threads 2 --hidden "$work/h_chunked.npy"
+    $py - "$work/h_spindle.npy" "$work/h_chunked.npy" <<'PY'
+import sys, numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+print(f"  spindle vs torch-chunked hidden: max|diff| / max|ref| = {np.abs(a - b).max() / np.abs(b).max():.2e}")
+PY
+    if [ "$L" -le "$seq_max" ]; then
+      measure "$kind L=$L torch-seq" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan seq --threads 2
+    fi
+  done
+done
