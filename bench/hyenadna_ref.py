@@ -147,6 +147,8 @@ def forward(args):
     torch.set_num_threads(args.threads)
     cfg = json.load(open(os.path.join(args.dir, "config.json")))
     W = read_safetensors(os.path.join(args.dir, "model.safetensors"))
+    if args.float64:  # accuracy reference: the goldens are float64 computations
+        W = {k: v.double() for k, v in W.items()}
     model = HyenaDNA(cfg, W)
     if args.ids:
         ids = torch.from_numpy(np.load(args.ids))
@@ -156,7 +158,7 @@ def forward(args):
     logits, hidden = model(ids)
     seconds = time.perf_counter() - start
     if args.logits:
-        np.save(args.logits, logits.numpy())
+        np.save(args.logits, logits.float().numpy())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(f"pytorch hyenadna L={ids.shape[1]} forward {seconds:.3f} s peak_rss {peak:.2f} GiB threads {args.threads}")
 
@@ -175,6 +177,7 @@ def main():
     fw.add_argument("--threads", type=int, default=2)
     fw.add_argument("--ids")
     fw.add_argument("--logits")
+    fw.add_argument("--float64", action="store_true", help="compute in float64 (accuracy reference)")
     args = ap.parse_args()
     make_checkpoint(args) if args.cmd == "make-checkpoint" else forward(args)
 
