@@ -9,7 +9,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 spindle="${SPINDLE:-$root/build/spindle}"
 py=/usr/bin/python3
 threads="${1:-2}"; shift || true
-lengths=("${@:-16384 131072 1000000}")
 [ $# -gt 0 ] && lengths=("$@") || lengths=(16384 131072 1000000)
 work="${BENCH_DIR:-$(mktemp -d)}"
 model="$work/hyenadna_d128_l2_1m"
