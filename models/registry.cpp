@@ -12,6 +12,8 @@ Architecture mamba_architecture();
 Architecture mamba2_architecture();
 Architecture hybrid_architecture();
 Architecture caduceus_architecture();
+Architecture esm2_architecture();
+Architecture msa_transformer_architecture();
 
 const std::vector<Architecture>& architectures() {
   static const std::vector<Architecture> archs = {
@@ -20,6 +22,8 @@ const std::vector<Architecture>& architectures() {
       mamba2_architecture(),
       hybrid_architecture(),
       caduceus_architecture(),
+      esm2_architecture(),
+      msa_transformer_architecture(),
   };
   return archs;
 }

@@ -1,0 +1,243 @@
+// ESM-2 and ESM-1b/ESM-1v in the Hugging Face `EsmForMaskedLM` layout (MODELS.md 5): token
+// embedding with token-dropout scaling, rotary (ESM-2) or learned absolute positions (ESM-1b/1v),
+// optional embedding LayerNorm, pre-norm bidirectional attention blocks with pad keys masked,
+// final LayerNorm, RoBERTa LM head tied to the embedding. Also loads the bare `EsmModel` keys (no
+// `esm.` prefix), which have no LM head and so give hidden states only.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/ops.h"
+#include "models/layers/esm_layers.h"
+#include "models/registry.h"
+#include "models/tokenizer.h"
+
+namespace spindle {
+namespace {
+
+struct EsmConfig {
+  int64_t d_model, n_layer, heads, head_dim, ffn, vocab, max_positions, pad_id, mask_id;
+  float eps;
+  bool rotary, token_dropout, emb_norm_before;
+};
+
+EsmConfig read_config(const Config& c) {
+  EsmConfig e;
+  e.d_model = c.get_int("hidden_size");
+  e.n_layer = c.get_int("num_hidden_layers");
+  e.heads = c.get_int("num_attention_heads");
+  e.ffn = c.get_int("intermediate_size", 4 * e.d_model);
+  e.vocab = c.get_int("vocab_size", 33);
+  e.max_positions = c.get_int("max_position_embeddings", 1026);
+  e.pad_id = c.get_int("pad_token_id", esm_tokens::kPad);
+  e.mask_id = c.get_int("mask_token_id", esm_tokens::kMask);
+  e.eps = static_cast<float>(c.get_double("layer_norm_eps", 1e-5));
+  const std::string pos = c.get_string("position_embedding_type", "absolute");
+  if (pos != "rotary" && pos != "absolute")
+    throw Error(c.path() + ": position_embedding_type '" + pos + "' is not supported (rotary or absolute)");
+  e.rotary = pos == "rotary";
+  e.token_dropout = c.get_bool("token_dropout", false);
+  e.emb_norm_before = c.get_bool("emb_layer_norm_before", false);
+  if (e.d_model <= 0 || e.n_layer <= 0 || e.heads <= 0 || e.d_model % e.heads != 0 || e.vocab <= 0)
+    throw Error(c.path() + ": invalid ESM config (hidden_size must be a positive multiple of num_attention_heads)");
+  e.head_dim = e.d_model / e.heads;
+  if (e.rotary && e.head_dim % 2 != 0) throw Error(c.path() + ": rotary needs an even head size");
+  return e;
+}
+
+struct EsmLayer {
+  BlockNorm attn_norm;
+  Linear q, k, v, out;
+  GeluFeedForward ffn;
+};
+
+class Esm final : public Model {
+ public:
+  Esm(const Config& config, Checkpoint& ckpt) : cfg_(read_config(config)) {
+    const int64_t D = cfg_.d_model;
+    const std::string root = ckpt.has("esm.embeddings.word_embeddings.weight") ? "esm." : "";
+    word_embeddings_ = ckpt.get(root + "embeddings.word_embeddings.weight", {cfg_.vocab, D});
+    if (!cfg_.rotary) position_embeddings_ = ckpt.get(root + "embeddings.position_embeddings.weight", {cfg_.max_positions, D});
+    if (cfg_.emb_norm_before) emb_norm_before_ = load_layer_norm(ckpt, root + "embeddings.layer_norm.", D, cfg_.eps);
+    for (int64_t i = 0; i < cfg_.n_layer; ++i) {
+      const std::string p = root + "encoder.layer." + std::to_string(i) + ".";
+      EsmLayer l;
+      l.attn_norm = load_layer_norm(ckpt, p + "attention.LayerNorm.", D, cfg_.eps);
+      l.q = Linear::load(ckpt, p + "attention.self.query.", D, D);
+      l.k = Linear::load(ckpt, p + "attention.self.key.", D, D);
+      l.v = Linear::load(ckpt, p + "attention.self.value.", D, D);
+      l.out = Linear::load(ckpt, p + "attention.output.dense.", D, D);
+      l.ffn.norm = load_layer_norm(ckpt, p + "LayerNorm.", D, cfg_.eps);
+      l.ffn.fc1 = Linear::load(ckpt, p + "intermediate.dense.", cfg_.ffn, D);
+      l.ffn.fc2 = Linear::load(ckpt, p + "output.dense.", D, cfg_.ffn);
+      layers_.push_back(std::move(l));
+    }
+    if (cfg_.rotary) {
+      // The stored inv_freq buffer is what the reference multiplies by; use it when present.
+      const std::string buf = root + "encoder.layer.0.attention.self.rotary_embeddings.inv_freq";
+      std::vector<float> inv_freq;
+      if (ckpt.has(buf)) {
+        Tensor t = ckpt.get(buf, {cfg_.head_dim / 2});
+        inv_freq.assign(t.data<float>(), t.data<float>() + t.numel());
+      }
+      rotary_ = Rotary(cfg_.head_dim, inv_freq);
+    }
+    final_norm_ = load_layer_norm(ckpt, root + "encoder.emb_layer_norm_after.", D, cfg_.eps);
+    has_head_ = ckpt.has("lm_head.dense.weight");
+    if (has_head_) {
+      ckpt.add_alias("lm_head.decoder.weight", root + "embeddings.word_embeddings.weight");
+      head_.dense = Linear::load(ckpt, "lm_head.dense.", D, D);
+      head_.norm = load_layer_norm(ckpt, "lm_head.layer_norm.", D, cfg_.eps);
+      head_.decoder = ckpt.get("lm_head.decoder.weight", {cfg_.vocab, D});
+      head_.bias = ckpt.get("lm_head.bias", {cfg_.vocab});
+    }
+
+    info_.architecture = cfg_.rotary ? "esm2" : "esm1";
+    info_.d_model = D;
+    info_.n_layer = cfg_.n_layer;
+    info_.vocab_size = cfg_.vocab;
+    info_.vocab_size_padded = cfg_.vocab;
+    // Learned positions end at the table; rotary models were trained at this length (<cls> + 1024 + <eos>).
+    info_.max_seq_len = cfg_.rotary ? cfg_.max_positions : cfg_.max_positions - cfg_.pad_id - 1;
+    info_.causal = false;
+    info_.hidden_size_out = D;
+    params_ = word_embeddings_.numel() + (cfg_.rotary ? 0 : position_embeddings_.numel()) +
+              (cfg_.emb_norm_before ? emb_norm_before_.parameter_count() : 0) + final_norm_.parameter_count() + (has_head_ ? head_.parameter_count(word_embeddings_) : 0);
+    for (auto& l : layers_)
+      params_ += l.attn_norm.parameter_count() + l.q.parameter_count() + l.k.parameter_count() +
+                 l.v.parameter_count() + l.out.parameter_count() + l.ffn.parameter_count();
+  }
+
+  const ModelInfo& info() const override { return info_; }
+  int64_t parameter_count() const override { return params_; }
+
+  ForwardResult forward(const Tensor& ids, const ForwardRequest& request) const override {
+    if (ids.ndim() != 2 || ids.dtype() != DType::i64)
+      throw Error("ESM expects int64 token ids of shape [B, L], got " + ids.describe());
+    const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
+    if (L == 0) throw Error("ESM: empty input (L = 0)");
+    if (!cfg_.rotary && L > info_.max_seq_len)
+      throw Error("ESM: input length " + std::to_string(L) + " exceeds the learned position table (" +
+                  std::to_string(info_.max_seq_len) + " tokens)");
+    if (request.hidden_layer > cfg_.n_layer)
+      throw Error("ESM: --layer " + std::to_string(request.hidden_layer) + " but the model has " +
+                  std::to_string(cfg_.n_layer) + " layers");
+    if (request.want_logits && !has_head_) throw Error("ESM: this checkpoint has no LM head (lm_head.*), so no logits");
+
+    ForwardResult result;
+    if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, D});
+    Tensor key_mask = Tensor::empty({B, L}, DType::u8);
+    const int64_t* tok = ids.data<int64_t>();
+    for (int64_t i = 0; i < B * L; ++i) key_mask.data<uint8_t>()[i] = tok[i] != cfg_.pad_id;
+
+    Tensor x = embed(ids, key_mask);  // [B * L, D], the residual stream
+    auto snapshot = [&](int64_t layer) {
+      if (request.want_layer_outputs) std::memcpy(result.layer_outputs.select(layer).raw(), x.raw(), x.nbytes());
+      if (request.want_hidden && request.hidden_layer == layer) result.hidden = x.clone().reshape({B, L, D});
+    };
+    snapshot(0);
+    for (int64_t i = 0; i < cfg_.n_layer; ++i) {
+      run_layer(layers_[i], x, B, L, key_mask);
+      snapshot(i + 1);
+    }
+    if (request.hidden_layer < 0 && (request.want_hidden || request.want_logits)) {
+      Tensor normed = final_norm_.apply(x);
+      if (request.want_logits) {
+        result.logits = Tensor::empty({B * L, cfg_.vocab});
+        head_.apply_into(normed, result.logits);
+        result.logits = result.logits.reshape({B, L, cfg_.vocab});
+      }
+      if (request.want_hidden) result.hidden = normed.reshape({B, L, D});
+    }
+    return result;
+  }
+
+ private:
+  Tensor embed(const Tensor& ids, const Tensor& key_mask) const {
+    const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
+    Tensor x = ops::embedding(ids, word_embeddings_).reshape({B * L, D});
+    const int64_t* tok = ids.data<int64_t>();
+    const uint8_t* keep = key_mask.data<uint8_t>();
+    float* xd = x.data<float>();
+    for (int64_t b = 0; b < B; ++b) {
+      if (cfg_.token_dropout) {
+        // Zero <mask> rows and rescale by 0.88 / (1 - masked fraction of the non-pad tokens): the
+        // training-time mask rate, applied at inference too.
+        int64_t masked = 0, real = 0;
+        for (int64_t t = 0; t < L; ++t) {
+          masked += tok[b * L + t] == cfg_.mask_id;
+          real += keep[b * L + t];
+        }
+        const float observed = real > 0 ? static_cast<float>(masked) / static_cast<float>(real) : 0.f;
+        const float denom = 1.f - observed;
+        for (int64_t t = 0; t < L; ++t) {
+          float* row = xd + (b * L + t) * D;
+          const bool is_mask = tok[b * L + t] == cfg_.mask_id;
+          for (int64_t c = 0; c < D; ++c) row[c] = is_mask ? 0.f : (row[c] * 0.88f) / denom;
+        }
+      }
+      if (!cfg_.rotary) {
+        // Learned positions: pad_id + 1 + index among the non-pad tokens; pads read row pad_id.
+        int64_t seen = 0;
+        for (int64_t t = 0; t < L; ++t) {
+          const int64_t pos = keep[b * L + t] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
+          const float* pe = position_embeddings_.data<float>() + pos * D;
+          float* row = xd + (b * L + t) * D;
+          for (int64_t c = 0; c < D; ++c) row[c] += pe[c];
+        }
+      }
+    }
+    if (cfg_.emb_norm_before) x = emb_norm_before_.apply(x);
+    for (int64_t i = 0; i < B * L; ++i)
+      if (!keep[i]) std::memset(xd + i * D, 0, D * sizeof(float));
+    return x;
+  }
+
+  void run_layer(const EsmLayer& l, Tensor& x, int64_t B, int64_t L, const Tensor& key_mask) const {
+    const int64_t H = cfg_.heads, d = cfg_.head_dim;
+    Tensor a = l.attn_norm.apply(x);
+    Tensor q = l.q.apply(a), k = l.k.apply(a), v = l.v.apply(a);
+    // HF scales q by d^-1/2 before the rotation; the kernel's scale is then 1.
+    const float scale = 1.f / std::sqrt(static_cast<float>(d));
+    float* qd = q.data<float>();
+    for (int64_t i = 0; i < q.numel(); ++i) qd[i] *= scale;
+    if (cfg_.rotary)
+      for (int64_t b = 0; b < B; ++b) {
+        Tensor qb = q.slice(b * L, (b + 1) * L).reshape({L, H, d}), kb = k.slice(b * L, (b + 1) * L).reshape({L, H, d});
+        rotary_.apply(qb);
+        rotary_.apply(kb);
+      }
+    Tensor ctx = ops::attention(q.reshape({B, L, H, d}), k.reshape({B, L, H, d}), v.reshape({B, L, H, d}), 1.f,
+                                /*causal=*/false, &key_mask);
+    l.out.apply_into(ctx.reshape({B * L, H * d}), x, 1.f);
+    l.ffn.forward_add(x);
+  }
+
+  EsmConfig cfg_;
+  ModelInfo info_;
+  int64_t params_ = 0;
+  Tensor word_embeddings_, position_embeddings_;
+  BlockNorm emb_norm_before_, final_norm_;
+  std::vector<EsmLayer> layers_;
+  Rotary rotary_;
+  bool has_head_ = false;
+  RobertaLmHead head_;
+};
+
+bool is_esm(const Config& c) {
+  if (c.get_string("model_type", "") == "esm") return true;
+  if (c.has("architectures") && c.json()["architectures"].is_array())
+    for (auto& a : c.json()["architectures"])
+      if (a.is_string() && (a.get<std::string>() == "EsmForMaskedLM" || a.get<std::string>() == "EsmModel")) return true;
+  return false;
+}
+
+}  // namespace
+
+Architecture esm2_architecture() {
+  return {"esm2", is_esm,
+          [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
+            return std::make_unique<Esm>(config, ckpt);
+          }};
+}
+
+}  // namespace spindle

@@ -1,0 +1,66 @@
+// ESM-2 against ../shared/golden/esm2_tiny (HF EsmForMaskedLM, float64 reference): the short case
+// (no mask, no pad: token-dropout factor 0.88) and the long case (two rows, <mask> tokens and a
+// padded row). Only non-pad positions are compared (pad = input_ids == 1).
+#include "models/tokenizer.h"
+#include "tests/models/golden_util.h"
+
+using namespace spindle;
+
+namespace {
+
+// Compares every output of `case_name` at non-pad positions.
+void expect_esm_golden(const std::string& name, const std::string& case_name) {
+  const std::string dir = test::golden_dir(name);
+  auto model = load_model(dir);
+  Tensor ids = read_npy(dir + "/" + case_name + ".input_ids.npy");
+  ForwardRequest request;
+  request.want_layer_outputs = case_name == "short";
+  ForwardResult r = model->forward(ids, request);
+  const int64_t* tok = ids.data<int64_t>();
+  const int64_t positions = ids.numel();
+  auto is_pad = [&](int64_t cell) { return tok[cell % positions] == esm_tokens::kPad; };
+  Tensor logits = read_npy(dir + "/" + case_name + ".logits.npy");
+  Tensor hidden = read_npy(dir + "/" + case_name + ".last_hidden_state.npy");
+  const double logits_err = test::golden_relative_error(r.logits, logits, logits.dim(-1), is_pad);
+  const double hidden_err = test::golden_relative_error(r.hidden, hidden, hidden.dim(-1), is_pad);
+  EXPECT_LE(logits_err, 1e-5) << case_name << " logits";
+  EXPECT_LE(hidden_err, 1e-5) << case_name << " last_hidden_state";
+  if (request.want_layer_outputs) {
+    Tensor expected = read_npy(dir + "/short.layer_outputs.npy");
+    for (int64_t i = 0; i < expected.dim(0); ++i)
+      EXPECT_LE(test::golden_relative_error(r.layer_outputs.select(i), expected.select(i), expected.dim(-1), is_pad),
+                1e-5)
+          << "residual stream after layer " << i;
+  }
+  std::printf("[golden] %s/%s: logits rel err %.2e, hidden rel err %.2e\n", name.c_str(), case_name.c_str(),
+              logits_err, hidden_err);
+}
+
+}  // namespace
+
+TEST(Esm2Golden, ShortCaseMatchesReference) {
+  SPINDLE_REQUIRE_SHARED();
+  expect_esm_golden("esm2_tiny", "short");
+}
+
+TEST(Esm2Golden, LongCaseWithMasksAndPaddingMatchesReference) {
+  SPINDLE_REQUIRE_SHARED();
+  expect_esm_golden("esm2_tiny", "long");
+}
+
+TEST(Esm2Golden, InfoAndHiddenLayerSelection) {
+  SPINDLE_REQUIRE_SHARED();
+  const std::string dir = test::golden_dir("esm2_tiny");
+  auto model = load_model(dir);
+  EXPECT_EQ(model->info().architecture, "esm2");
+  EXPECT_FALSE(model->info().causal);
+  EXPECT_FALSE(model->info().is_msa);
+  EXPECT_EQ(model->info().vocab_size_padded, 33);
+  Tensor ids = read_npy(dir + "/short.input_ids.npy");
+  ForwardRequest request;
+  request.want_logits = false;
+  request.hidden_layer = 2;
+  Tensor hidden = model->forward(ids, request).hidden;
+  Tensor expected = read_npy(dir + "/short.layer_outputs.npy").select(2);
+  EXPECT_LE(test::golden_relative_error(hidden, expected), 1e-5);
+}
