@@ -1,0 +1,137 @@
+// spindle score: variant effects from a family alignment (independent sites, Potts model) for a
+// variant table or an inline list, with optional evaluation against measured fitness.
+#include <omp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "cli/command.h"
+#include "cli/report.h"
+#include "kernels/error.h"
+#include "proteins/family_model.h"
+#include "proteins/msa.h"
+#include "proteins/msa_scorers.h"
+#include "proteins/variant_set.h"
+
+namespace spindle::cli {
+namespace {
+
+struct ScoreOptions {
+  std::string wt_path, msa_path, mutations, mutant_column = "mutant", model = "all", out_path;
+  std::string load_model, save_model, score_column;
+  std::optional<int64_t> offset;
+  bool eval = false;
+  int threads = 0;
+  double theta = 0.2, lambda_h = 0.01, lambda_j = 0.01;
+  int max_iterations = 500;
+};
+
+void log_line(const std::string& s) { std::fprintf(stderr, "[spindle] %s\n", s.c_str()); }
+
+std::shared_ptr<FamilyModel> obtain_model(const ScoreOptions& o, const WildType& wt, bool need_potts) {
+  std::shared_ptr<FamilyModel> model;
+  if (!o.load_model.empty()) {
+    model = std::make_shared<FamilyModel>(load_family_model(o.load_model));
+    number_focus_columns(model->columns, wt, o.load_model);
+    return model;
+  }
+  FocusAlignment alignment = read_focus_alignment(o.msa_path);
+  number_focus_columns(alignment, wt, o.msa_path);  // before the fit: a wrong focus fails fast
+  if (need_potts && alignment.n_columns < 2)
+    throw Error(o.msa_path + ": only " + std::to_string(alignment.n_columns) + " model column; a Potts model needs 2 or more");
+  FamilyModelOptions fo;
+  fo.fit_potts = need_potts;
+  fo.theta = o.theta;
+  fo.plm.lambda_h = o.lambda_h;
+  fo.plm.lambda_j = o.lambda_j;
+  fo.plm.max_iterations = o.max_iterations;
+  fo.plm.threads = o.threads;
+  model = std::make_shared<FamilyModel>(fit_family_model(std::move(alignment), fo, log_line));
+  return model;
+}
+
+void run_score(const ScoreOptions& o) {
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  if (o.msa_path.empty() == o.load_model.empty()) throw UsageError("score: give exactly one of --msa or --load-model");
+  if (o.mutations.empty() && o.save_model.empty()) throw UsageError("score: give --mutations (or only --save-model to fit)");
+  if (!o.mutations.empty() && o.out_path.empty() && !o.eval) throw UsageError("score: give -o OUT.csv (or --eval)");
+  if (o.eval && o.score_column.empty()) throw UsageError("score: --eval needs --score-col COLUMN (measured fitness)");
+  const bool want_potts = o.model == "potts" || o.model == "all";
+  const bool want_independent = o.model == "independent" || o.model == "all";
+
+  WildType wt = read_wild_type(o.wt_path, o.offset);
+  VariantSet variants;
+  if (!o.mutations.empty()) {
+    variants = load_variants(o.mutations, o.mutant_column, wt);  // all input checked before any fit
+    if (o.eval) variants.table->column(o.score_column);
+  }
+  std::shared_ptr<FamilyModel> model = obtain_model(o, wt, want_potts || !o.save_model.empty());
+  if (!o.save_model.empty()) {
+    save_family_model(o.save_model, *model);
+    log_line("model saved to " + o.save_model);
+  }
+  if (o.mutations.empty()) {
+    print_final_report();
+    return;
+  }
+
+  std::vector<std::unique_ptr<VariantScorer>> scorers;
+  if (want_potts) scorers.push_back(make_msa_scorer(model, wt, MsaScorerKind::kPotts));
+  if (want_independent) scorers.push_back(make_msa_scorer(model, wt, MsaScorerKind::kIndependent));
+  std::vector<ScoreColumn> columns;
+  for (auto& scorer : scorers) {
+    ScoreResult r = scorer->score(variants.variants);
+    size_t total = 0;
+    std::string why;
+    for (auto& [reason, count] : r.unscorable) {
+      total += count;
+      why += (why.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    }
+    if (total)
+      log_line(scorer->name() + ": " + std::to_string(total) + " of " + std::to_string(variants.variants.size()) +
+               " variants not scorable, left empty (" + why + ")");
+    columns.emplace_back(scorer->name(), std::move(r.scores));
+  }
+  if (!o.out_path.empty()) write_scored_variants(o.out_path, variants, columns);
+  if (o.eval) {
+    FILE* to = o.out_path == "-" ? stderr : stdout;
+    auto evaluation = evaluate_scores(variants, o.score_column, columns);
+    std::fprintf(to, "model\tn\tspearman\tauc\tndcg@10%%\tauc_labels\n");
+    for (auto& e : evaluation)
+      std::fprintf(to, "%s\t%zu\t%.4f\t%.4f\t%.4f\t%s\n", e.model.c_str(), e.n, e.spearman, e.auc, e.ndcg,
+                   e.auc_labels.c_str());
+    std::fflush(to);
+  }
+  print_final_report();
+}
+
+void setup(CLI::App& app) {
+  auto o = std::make_shared<ScoreOptions>();
+  auto* cmd = app.add_subcommand("score", "Score protein variants with MSA models (independent sites, Potts)");
+  cmd->add_option("--wt", o->wt_path, "Wild-type protein FASTA (first record; /start-end in the name numbers it)")->required();
+  cmd->add_option("--msa", o->msa_path, "Family alignment: a2m, a3m, aligned FASTA or Stockholm (focus first)");
+  cmd->add_option("--load-model", o->load_model, "Score with a model saved by --save-model instead of fitting");
+  cmd->add_option("--save-model", o->save_model, "Save the fitted models (versioned binary)");
+  cmd->add_option("--mutations", o->mutations, "Variant CSV/TSV file, or an inline list like A23V,G45L:K50R");
+  cmd->add_option("--mutant-col", o->mutant_column, "Column holding the variants")->capture_default_str();
+  cmd->add_option("--offset", o->offset, "Number of the wild type's first residue (default: /start-end, else 1)");
+  cmd->add_option("--model", o->model, "potts, independent or all")
+      ->check(CLI::IsMember({"potts", "independent", "all"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o->out_path, "Output CSV: input columns plus one score column per model ('-' = stdout)");
+  cmd->add_flag("--eval", o->eval, "Print Spearman, AUC and NDCG@10% of each model against --score-col");
+  cmd->add_option("--score-col", o->score_column, "Measured fitness column for --eval");
+  cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
+  cmd->add_option("--theta", o->theta, "Sequence weights: neighbours differ at < theta x L columns")->capture_default_str();
+  cmd->add_option("--lambda-h", o->lambda_h, "L2 penalty on fields")->capture_default_str();
+  cmd->add_option("--lambda-j", o->lambda_j, "L2 penalty on couplings, times (q-1)(L-1)")->capture_default_str();
+  cmd->add_option("--max-iter", o->max_iterations, "L-BFGS iteration limit for the Potts fit")->capture_default_str();
+  cmd->callback([o] { run_score(*o); });
+}
+
+SPINDLE_COMMAND(40, setup);
+
+}  // namespace
+}  // namespace spindle::cli

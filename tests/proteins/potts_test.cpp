@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "kernels/error.h"
+#include "proteins/family_model.h"
+#include "proteins/lbfgs.h"
+#include "proteins/msa.h"
+#include "proteins/msa_scorers.h"
+#include "proteins/mutation.h"
+#include "proteins/pseudo_likelihood.h"
+#include "tests/test_paths.h"
+
+namespace spindle {
+namespace {
+
+std::vector<uint8_t> encode(const std::vector<std::string>& rows) {
+  std::vector<uint8_t> out;
+  for (auto& r : rows)
+    for (char c : r) out.push_back(state_of(c));
+  return out;
+}
+
+// Slow reference objective in double: -sum_n w_n sum_i log P(x_ni | rest) + penalties.
+double reference_objective(const std::vector<uint8_t>& s, size_t n, size_t L, const std::vector<float>& w,
+                           const std::vector<double>& x, double lh, double lj) {
+  auto J = [&](size_t i, size_t j, int a, int b) {
+    size_t p = i * L - i * (i + 1) / 2 + (j - i - 1);
+    return x[L * kStates + (p * kStates + a) * kStates + b];
+  };
+  double f = 0;
+  for (size_t r = 0; r < n; ++r) {
+    const uint8_t* seq = &s[r * L];
+    for (size_t i = 0; i < L; ++i) {
+      double e[kStates];
+      for (int a = 0; a < kStates; ++a) {
+        e[a] = x[i * kStates + a];
+        for (size_t j = 0; j < L; ++j) {
+          if (j == i) continue;
+          e[a] += i < j ? J(i, j, a, seq[j]) : J(j, i, seq[j], a);
+        }
+      }
+      double m = *std::max_element(e, e + kStates), z = 0;
+      for (double v : e) z += std::exp(v - m);
+      f -= w[r] * (e[seq[i]] - m - std::log(z));
+    }
+  }
+  for (size_t k = 0; k < L * kStates; ++k) f += lh * x[k] * x[k];
+  for (size_t k = L * kStates; k < x.size(); ++k) f += lj * x[k] * x[k];
+  return f;
+}
+
+TEST(PseudoLikelihood, GradientMatchesFiniteDifferences) {
+  auto states = encode({"MKV-A", "MRV-A", "LKIDA", "MKVDC", "MKVDC", "-RIDA"});
+  const size_t n = 6, L = 5;
+  std::vector<float> w = {1.0f, 0.5f, 1.0f, 0.25f, 0.25f, 0.8f};
+  const double lh = 0.01, lj = 0.3;
+  PseudoLikelihood plm(states.data(), n, L, w, lh, lj, 2);
+  EXPECT_EQ(plm.n_unique_sequences(), 5u);  // the duplicate row is merged
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.3f);
+  std::vector<float> x(plm.n_parameters());
+  for (float& v : x) v = normal(rng);
+  std::vector<float> g;
+  double f = plm.evaluate(x, g);
+  std::vector<double> xd(x.begin(), x.end());
+  EXPECT_NEAR(f, reference_objective(states, n, L, w, xd, lh, lj), 1e-4 * std::fabs(f));
+  // Central differences in double on the reference objective, for every parameter.
+  const double h = 1e-4;
+  double worst = 0;
+  for (size_t k = 0; k < x.size(); ++k) {
+    std::vector<double> xp = xd, xm = xd;
+    xp[k] += h;
+    xm[k] -= h;
+    double numeric = (reference_objective(states, n, L, w, xp, lh, lj) - reference_objective(states, n, L, w, xm, lh, lj)) / (2 * h);
+    worst = std::max(worst, std::fabs(numeric - g[k]));
+  }
+  EXPECT_LT(worst, 2e-4);
+}
+
+TEST(Lbfgs, MinimisesAnIllConditionedQuadratic) {
+  const size_t n = 50;
+  std::vector<float> x(n, 0.0f);
+  auto f = [n](const std::vector<float>& p, std::vector<float>& g) {
+    double v = 0;
+    for (size_t k = 0; k < n; ++k) {
+      double c = 1.0 + k, d = p[k] - 0.1 * k;
+      v += c * d * d;
+      g[k] = static_cast<float>(2 * c * d);
+    }
+    return v;
+  };
+  LbfgsOptions o;
+  o.gradient_tolerance = 1e-5;
+  LbfgsResult r = minimize_lbfgs(x, f, o);
+  for (size_t k = 0; k < n; ++k) EXPECT_NEAR(x[k], 0.1 * k, 1e-3) << k;
+  EXPECT_LT(r.objective, 1e-6);
+}
+
+PottsModel small_model() {
+  PottsModel m;
+  m.n_columns = 3;
+  m.fields.assign(3 * kStates, 0.0f);
+  m.couplings.assign(PottsModel::n_pairs(3) * kStates * kStates, 0.0f);
+  m.fields[0 * kStates + state_of('A')] = 1.0f;
+  m.fields[0 * kStates + state_of('G')] = 0.25f;
+  m.fields[1 * kStates + state_of('K')] = 0.5f;
+  m.fields[1 * kStates + state_of('R')] = 0.75f;
+  // Coupling between columns 0 and 1: the pair (G, R) is favoured, (A, K) a little.
+  m.couplings[(m.pair_index(0, 1) * kStates + state_of('G')) * kStates + state_of('R')] = 2.0f;
+  m.couplings[(m.pair_index(0, 1) * kStates + state_of('A')) * kStates + state_of('K')] = 0.5f;
+  m.couplings[(m.pair_index(1, 2) * kStates + state_of('R')) * kStates + state_of('V')] = -0.3f;
+  return m;
+}
+
+TEST(PottsModel, DoubleMutantIsNotAdditive) {
+  PottsModel m = small_model();
+  std::vector<uint8_t> wt = encode({"AKV"});
+  uint8_t G = state_of('G'), R = state_of('R');
+  double single0 = m.delta_energy(wt, {{0, G}});  // 0.25 - 1 + (J_GK=0 - J_AK=0.5)
+  double single1 = m.delta_energy(wt, {{1, R}});  // 0.75 - 0.5 + (J_AR=0 - 0.5) + (J_RV=-0.3 - 0)
+  double both = m.delta_energy(wt, {{0, G}, {1, R}});
+  EXPECT_NEAR(single0, -1.25, 1e-6);
+  EXPECT_NEAR(single1, -0.55, 1e-6);
+  EXPECT_NEAR(both, 0.25 - 1 + 0.75 - 0.5 + 2.0 - 0.5 - 0.3, 1e-6);
+  EXPECT_GT(std::fabs(both - (single0 + single1)), 1.0);  // the (G, R) coupling
+  std::vector<uint8_t> mutant = encode({"GRV"});
+  EXPECT_NEAR(both, m.energy(mutant.data()) - m.energy(wt.data()), 1e-6);
+}
+
+TEST(FamilyModel, FitScoreSaveLoadRoundTrip) {
+  std::string dir = test::temp_dir();
+  std::ofstream(dir + "/fam.a2m") << ">fam/1-5\nMKVLA\n>a\nMKVLA\n>b\nMRVLA\n>c\nMKILS\n>d\nLRVLA\n>e\nMKIIS\n>f\nMRVLS\n";
+  std::ofstream(dir + "/wt.fa") << ">fam/1-5\nMKVLA\n";
+  WildType wt = read_wild_type(dir + "/wt.fa", std::nullopt);
+  FocusAlignment a = read_focus_alignment(dir + "/fam.a2m");
+  number_focus_columns(a, wt, dir + "/fam.a2m");
+  FamilyModelOptions o;
+  o.plm.max_iterations = 50;
+  auto model = std::make_shared<FamilyModel>(fit_family_model(a, o));
+  ASSERT_TRUE(model->potts && model->independent);
+  EXPECT_NEAR(model->n_effective, 6.0, 1e-6);  // 7 rows; theta 0.2 x 5 columns: only the identical focus and "a" are neighbours
+  save_family_model(dir + "/fam.model", *model);
+  auto loaded = std::make_shared<FamilyModel>(load_family_model(dir + "/fam.model"));
+  number_focus_columns(loaded->columns, wt, dir + "/fam.model");
+  EXPECT_EQ(loaded->potts->couplings, model->potts->couplings);
+  EXPECT_EQ(loaded->potts->fields, model->potts->fields);
+  EXPECT_EQ(loaded->independent->log_frequency, model->independent->log_frequency);
+
+  std::vector<Variant> variants = {parse_variant("K2R", "t"), parse_variant("K2R:V3I", "t"), parse_variant("WT", "t"),
+                                   parse_variant("K2*", "t")};
+  for (auto& v : variants) validate_variant(v, wt, "t");
+  for (auto kind : {MsaScorerKind::kPotts, MsaScorerKind::kIndependent}) {
+    ScoreResult fitted = make_msa_scorer(model, wt, kind)->score(variants);
+    ScoreResult reloaded = make_msa_scorer(loaded, wt, kind)->score(variants);
+    EXPECT_EQ(fitted.scores[0], reloaded.scores[0]);
+    EXPECT_EQ(fitted.scores[1], reloaded.scores[1]);
+    EXPECT_EQ(fitted.scores[2], 0.0);
+    EXPECT_TRUE(std::isnan(fitted.scores[3]));
+    EXPECT_EQ(fitted.unscorable.at("stop"), 1u);
+  }
+  // The Potts score is the Hamiltonian difference.
+  ScoreResult potts = make_msa_scorer(model, wt, MsaScorerKind::kPotts)->score(variants);
+  std::vector<uint8_t> w = encode({"MKVLA"}), m2 = encode({"MRILA"});
+  EXPECT_NEAR(potts.scores[1], model->potts->energy(m2.data()) - model->potts->energy(w.data()), 1e-4);
+}
+
+TEST(FamilyModel, LoadRejectsDamagedFiles) {
+  std::string dir = test::temp_dir();
+  std::ofstream(dir + "/bad.model") << "not a model at all, definitely not";
+  EXPECT_THROW(load_family_model(dir + "/bad.model"), Error);
+  EXPECT_THROW(load_family_model(dir + "/missing.model"), Error);
+  // A valid file cut short.
+  std::ofstream(dir + "/fam.a2m") << ">f\nMKV\n>a\nMRV\n";
+  FamilyModelOptions o;
+  o.plm.max_iterations = 3;
+  FamilyModel model = fit_family_model(read_focus_alignment(dir + "/fam.a2m"), o);
+  save_family_model(dir + "/ok.model", model);
+  std::ifstream in(dir + "/ok.model", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir + "/cut.model", std::ios::binary) << bytes.substr(0, bytes.size() - 10);
+  EXPECT_THROW(load_family_model(dir + "/cut.model"), Error);
+  std::string newer = bytes;
+  newer[16] = 9;  // format version 9
+  std::ofstream(dir + "/newer.model", std::ios::binary) << newer;
+  try {
+    load_family_model(dir + "/newer.model");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("format version 9 is not supported"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace spindle
