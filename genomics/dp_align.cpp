@@ -22,12 +22,73 @@ inline int pair_score(char a, char b, const DpScoring& s) {
   return a == b ? s.match : -s.mismatch;
 }
 
+// Re-extends clipped read ends, adds soft clips and computes the tags (defined below).
+DpAlignment finish_alignment(const std::string& read, std::string_view target, int read_begin, int target_begin,
+                             std::vector<uint32_t> body, int read_end, int target_end, const DpScoring& scoring);
+
+constexpr int kSeedK = 12;
+constexpr uint32_t kSeedMask = (1u << (2 * kSeedK)) - 1;
+
+inline int base2(char c) {
+  switch (c) {
+    case 'A': return 0;
+    case 'C': return 1;
+    case 'G': return 2;
+    case 'T': return 3;
+    default: return -1;
+  }
+}
+
+// A small open-addressing table from a read's 12-mers to their read position; k-mers occurring
+// twice in the read are marked and ignored (they would vote for two diagonals).
+struct SeedTable {
+  static constexpr int kRepeated = -2;
+  std::vector<uint32_t> keys;  // k-mer + 1, 0 = empty
+  std::vector<int> pos;
+  uint32_t mask = 0;
+  void build(const std::string& read) {
+    size_t size = 64;
+    while (size < 4 * read.size()) size *= 2;
+    keys.assign(size, 0);
+    pos.assign(size, -1);
+    mask = static_cast<uint32_t>(size - 1);
+    uint32_t kmer = 0;
+    int valid = 0;
+    for (int i = 0; i < static_cast<int>(read.size()); ++i) {
+      int b = base2(read[i]);
+      if (b < 0) {
+        valid = 0;
+        continue;
+      }
+      kmer = ((kmer << 2) | b) & kSeedMask;
+      if (++valid < kSeedK) continue;
+      uint32_t h = (kmer * 2654435761u) & mask;
+      while (keys[h] != 0 && keys[h] != kmer + 1) h = (h + 1) & mask;
+      if (keys[h] == 0) {
+        keys[h] = kmer + 1;
+        pos[h] = i - kSeedK + 1;
+      } else {
+        pos[h] = kRepeated;
+      }
+    }
+  }
+  int find(uint32_t kmer) const {
+    uint32_t h = (kmer * 2654435761u) & mask;
+    while (keys[h] != 0) {
+      if (keys[h] == kmer + 1) return pos[h];
+      h = (h + 1) & mask;
+    }
+    return -1;
+  }
+};
+
 }  // namespace
 
 struct DpAligner::Impl {
   parasail_matrix_t* matrix = nullptr;
   parasail_profile_t* profile[2] = {nullptr, nullptr};
   std::string read[2];
+  SeedTable seeds[2];
   ~Impl() {
     for (auto* p : profile)
       if (p) parasail_profile_free(p);
@@ -52,7 +113,72 @@ void DpAligner::set_read(std::string_view read_forward, std::string_view read_re
     impl_->read[s].assign(s == 0 ? read_forward : read_reverse);
     impl_->profile[s] = parasail_profile_create_16(impl_->read[s].data(), static_cast<int>(impl_->read[s].size()),
                                                    impl_->matrix);
+    impl_->seeds[s].build(impl_->read[s]);
   }
+}
+
+DiagonalVotes DpAligner::diagonal_votes(std::string_view target) const {
+  DiagonalVotes out;
+  std::vector<int> diagonals[2];
+  uint32_t kmer = 0;
+  int valid = 0;
+  for (int i = 0; i < static_cast<int>(target.size()); ++i) {
+    int b = base2(target[i]);
+    if (b < 0) {
+      valid = 0;
+      continue;
+    }
+    kmer = ((kmer << 2) | b) & kSeedMask;
+    if (++valid < kSeedK) continue;
+    for (int s = 0; s < 2; ++s) {
+      int p = impl_->seeds[s].find(kmer);
+      if (p >= 0) diagonals[s].push_back(i - kSeedK + 1 - p);
+    }
+  }
+  for (int s = 0; s < 2; ++s) {
+    auto& d = diagonals[s];
+    if (d.empty()) continue;
+    std::sort(d.begin(), d.end());
+    // The densest band of +-2 around a diagonal tolerates small indels between seeds.
+    size_t lo = 0;
+    for (size_t hi = 0; hi < d.size(); ++hi) {
+      while (d[hi] - d[lo] > 4) ++lo;
+      int count = static_cast<int>(hi - lo + 1);
+      if (count > out.votes[s]) {
+        out.votes[s] = count;
+        out.diagonal[s] = d[(lo + hi) / 2];
+      }
+    }
+  }
+  return out;
+}
+
+DpHit DpAligner::ungapped_hit(int strand, std::string_view target, int diagonal) const {
+  const std::string& read = impl_->read[strand];
+  const int n = static_cast<int>(read.size()), t = static_cast<int>(target.size());
+  // Kadane's maximum-sum segment of per-base scores along the diagonal.
+  DpHit best;
+  int run = 0, run_begin = 0;
+  for (int i = 0; i < n; ++i) {
+    int tp = diagonal + i;
+    if (tp < 0 || tp >= t) {
+      run = 0;
+      run_begin = i + 1;
+      continue;
+    }
+    run += pair_score(read[i], target[tp], scoring_);
+    if (run <= 0) {
+      run = 0;
+      run_begin = i + 1;
+    } else if (run > best.score) {
+      best.score = run;
+      best.read_begin = run_begin;
+      best.read_end = i;
+      best.target_end = tp;
+    }
+  }
+  best.ungapped = best.score > 0;
+  return best;
 }
 
 // parasail charges `open` for the first gap base and `extend` for each further one.
@@ -71,7 +197,11 @@ DpHit DpAligner::score(int strand, std::string_view target) const {
 DpAlignment DpAligner::align(int strand, std::string_view target, const DpHit& hit) const {
   const std::string& read = impl_->read[strand];
   const int read_len = static_cast<int>(read.size());
-  DpAlignment out;
+  if (hit.ungapped) {
+    int len = hit.read_end - hit.read_begin + 1;
+    return finish_alignment(read, target, hit.read_begin, hit.target_end - len + 1, {cigar_op(len, kMatch)},
+                            hit.read_end + 1, hit.target_end + 1, scoring_);
+  }
   // Trace back only in the part of the target that can hold the alignment ending at hit.target_end.
   int slack = read_len + 32;
   int sub_begin = std::max(0, hit.target_end - read_len - slack);
@@ -112,8 +242,16 @@ DpAlignment DpAligner::align(int strand, std::string_view target, const DpHit& h
     else read_consumed -= len;
     body.pop_back();
   }
-  int read_end = read_begin + read_consumed;  // one past
-  int target_end = target_begin + target_consumed;
+  return finish_alignment(read, target, read_begin, target_begin, std::move(body), read_begin + read_consumed,
+                          target_begin + target_consumed, scoring_);
+}
+
+namespace {
+
+DpAlignment finish_alignment(const std::string& read, std::string_view target, int read_begin, int target_begin,
+                             std::vector<uint32_t> body, int read_end, int target_end, const DpScoring& scoring_) {
+  const int read_len = static_cast<int>(read.size());
+  DpAlignment out;
 
   // Re-extend clipped ends ungapped when that beats the clipping penalty.
   int head = read_begin, tail = read_len - read_end;
@@ -145,6 +283,8 @@ DpAlignment DpAligner::align(int strand, std::string_view target, const DpHit& h
   fill_alignment_tags(read, target, scoring_, out);
   return out;
 }
+
+}  // namespace
 
 void fill_alignment_tags(std::string_view read, std::string_view target, const DpScoring& scoring,
                          DpAlignment& a) {

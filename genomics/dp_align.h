@@ -27,6 +27,14 @@ struct DpHit {
   int score = 0;
   int target_end = -1;  // 0-based last target base of the local alignment
   int read_end = -1;    // 0-based last read base
+  bool ungapped = false;  // found by ungapped_hit(): read_begin is exact, no traceback needed
+  int read_begin = 0;
+};
+
+// k-mer votes for the read's diagonal (target position - read position) in a target, per strand.
+struct DiagonalVotes {
+  int diagonal[2] = {0, 0};
+  int votes[2] = {0, 0};  // read k-mers (k = 12) hitting the best diagonal (+-2) on each strand
 };
 
 // A finished alignment of a read (already on the strand it aligns in) to a target.
@@ -51,6 +59,11 @@ class DpAligner {
   void set_read(std::string_view read_forward, std::string_view read_reverse);
   // Best local alignment score of the read (strand 0 forward, 1 reverse) in `target`.
   DpHit score(int strand, std::string_view target) const;
+  // Which strand and diagonal the read's 12-mers agree on in `target` (a cheap filter that spares
+  // the full DP for the strand the read is not on).
+  DiagonalVotes diagonal_votes(std::string_view target) const;
+  // The best ungapped local alignment on `diagonal` (bases outside the target score as clipped).
+  DpHit ungapped_hit(int strand, std::string_view target, int diagonal) const;
   // Full alignment of the read on `strand` ending near `hit` in `target`: traceback, clip
   // re-extension, CIGAR, NM, MD, AS.
   DpAlignment align(int strand, std::string_view target, const DpHit& hit) const;
