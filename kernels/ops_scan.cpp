@@ -1,16 +1,19 @@
-// Dispatch for the scan and attention ops of kernels/ops.h: shape and dtype checks, then the CPU
-// kernel (kernels/cpu/{selective_scan,ssd_scan,attention}.cpp). A CUDA tensor is an error until the
-// CUDA twins land.
+// Dispatch for the scan and attention ops of kernels/ops.h: shape, dtype and device checks, then
+// the CPU kernel (kernels/cpu/{selective_scan,ssd_scan,attention}.cpp) or, for CUDA tensors, its
+// twin in kernels/cuda/ (scan.cu, attention.cu). All arguments must be on the first one's device.
 #include "kernels/cpu/scan_ops.h"
+#include "kernels/cuda/cuda_ops.h"
 #include "kernels/ops.h"
 
 namespace spindle::ops {
 namespace {
 
-void require(const Tensor& t, const char* op, const char* arg, const Shape& shape, DType dtype = DType::f32) {
+void require(const Tensor& t, Device device, const char* op, const char* arg, const Shape& shape,
+             DType dtype = DType::f32) {
   if (!t.defined()) throw Error(std::string(op) + ": argument '" + arg + "' is undefined");
-  if (t.device() != Device::cpu)
-    throw Error(std::string(op) + ": no CUDA kernel yet (argument '" + arg + "' is on cuda)");
+  if (t.device() != device)
+    throw Error(std::string(op) + ": argument '" + arg + "' is on " + device_name(t.device()) + " but the op runs on " +
+                device_name(device) + " (all inputs must be on one device)");
   if (t.dtype() != dtype || t.shape() != shape)
     throw Error(std::string(op) + ": argument '" + arg + "' must be " + dtype_name(dtype) + shape_str(shape) +
                 ", got " + t.describe());
@@ -31,17 +34,18 @@ Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, con
   const Shape xs = batched(x, 3), bs = batched(B, 4);
   const int64_t Bt = xs[0], L = xs[1], Dc = xs[2], G = bs[2], N = bs[3];
   const char* op = "selective_scan";
-  require(x, op, "x", x.shape());
-  require(delta, op, "delta", x.shape());
-  require(A, op, "A", {Dc, N});
-  require(B, op, "B", B.shape());
-  require(C, op, "C", B.shape());
+  const Device dev = x.device();
+  require(x, dev, op, "x", x.shape());
+  require(delta, dev, op, "delta", x.shape());
+  require(A, dev, op, "A", {Dc, N});
+  require(B, dev, op, "B", B.shape());
+  require(C, dev, op, "C", B.shape());
   if (bs[0] != Bt || bs[1] != L || G <= 0 || Dc % G != 0)
     throw Error("selective_scan: B " + shape_str(B.shape()) + " does not match x " + shape_str(x.shape()));
-  if (D_skip) require(*D_skip, op, "D", {Dc});
-  if (z) require(*z, op, "z", x.shape());
-  if (state) require(*state, op, "state", {Bt, Dc, N});
-  Tensor y = Tensor::empty(x.shape());
+  if (D_skip) require(*D_skip, dev, op, "D", {Dc});
+  if (z) require(*z, dev, op, "z", x.shape());
+  if (state) require(*state, dev, op, "state", {Bt, Dc, N});
+  Tensor y = Tensor::empty(x.shape(), DType::f32, dev);
   cpu::SelectiveScanParams p;
   p.batch = Bt, p.length = L, p.channels = Dc, p.state = N, p.groups = G;
   p.x = x.data<float>(), p.delta = delta.data<float>(), p.A = A.data<float>();
@@ -50,7 +54,7 @@ Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, con
   p.z = z ? z->data<float>() : nullptr;
   p.state_io = state ? state->data<float>() : nullptr;
   p.y = y.data<float>();
-  if (L > 0) cpu::selective_scan(p);
+  if (L > 0) (dev == Device::cuda ? cuda::selective_scan : cpu::selective_scan)(p);
   return y;
 }
 
@@ -58,16 +62,17 @@ static cpu::SsdParams ssd_params(const char* op, const Tensor& x, const Tensor& 
                                  const Tensor& C, const Tensor* D_skip, Tensor* state, Tensor& y) {
   const Shape xs = batched(x, 4), bs = batched(B, 4);
   const int64_t Bt = xs[0], L = xs[1], H = xs[2], P = xs[3], G = bs[2], N = bs[3];
-  require(x, op, "x", x.shape());
-  require(dt, op, "dt", x.ndim() == 4 ? Shape{Bt, L, H} : Shape{L, H});
-  require(A, op, "A", {H});
-  require(B, op, "B", B.shape());
-  require(C, op, "C", B.shape());
+  const Device dev = x.device();
+  require(x, dev, op, "x", x.shape());
+  require(dt, dev, op, "dt", x.ndim() == 4 ? Shape{Bt, L, H} : Shape{L, H});
+  require(A, dev, op, "A", {H});
+  require(B, dev, op, "B", B.shape());
+  require(C, dev, op, "C", B.shape());
   if (bs[0] != Bt || bs[1] != L || G <= 0 || H % G != 0)
     throw Error(std::string(op) + ": B " + shape_str(B.shape()) + " does not match x " + shape_str(x.shape()));
-  if (D_skip) require(*D_skip, op, "D", {H});
-  if (state) require(*state, op, "state", {Bt, H, P, N});
-  y = Tensor::empty(x.shape());
+  if (D_skip) require(*D_skip, dev, op, "D", {H});
+  if (state) require(*state, dev, op, "state", {Bt, H, P, N});
+  y = Tensor::empty(x.shape(), DType::f32, dev);
   cpu::SsdParams p;
   p.batch = Bt, p.length = L, p.heads = H, p.head_dim = P, p.groups = G, p.state = N;
   p.x = x.data<float>(), p.dt = dt.data<float>(), p.A = A.data<float>();
@@ -84,13 +89,15 @@ Tensor ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor
   Tensor y;
   cpu::SsdParams p = ssd_params("ssd_scan", x, dt, A, B, C, D_skip, state, y);
   p.chunk = chunk;
-  if (p.length > 0) cpu::ssd_scan_chunked(p);
+  if (p.length > 0) (x.device() == Device::cuda ? cuda::ssd_scan_chunked : cpu::ssd_scan_chunked)(p);
   return y;
 }
 
 Tensor ssd_scan_sequential(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
                            const Tensor* D_skip, Tensor* state) {
   Tensor y;
+  if (x.device() != Device::cpu)  // the f64 reference for tests; the GPU has ssd_scan
+    throw Error("ssd_scan_sequential: runs on the CPU only (x is on " + std::string(device_name(x.device())) + ")");
   cpu::SsdParams p = ssd_params("ssd_scan_sequential", x, dt, A, B, C, D_skip, state, y);
   if (p.length > 0) cpu::ssd_scan_sequential(p);
   return y;
@@ -99,21 +106,22 @@ Tensor ssd_scan_sequential(const Tensor& x, const Tensor& dt, const Tensor& A, c
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal, const Tensor* key_mask) {
   const Shape qs = batched(q, 4), ks = batched(k, 4);
   const char* op = "attention";
-  require(q, op, "q", q.shape());
-  require(k, op, "k", k.shape());
-  require(v, op, "v", k.shape());
+  const Device dev = q.device();
+  require(q, dev, op, "q", q.shape());
+  require(k, dev, op, "k", k.shape());
+  require(v, dev, op, "v", k.shape());
   if (ks[0] != qs[0] || ks[3] != qs[3] || ks[2] <= 0 || qs[2] % ks[2] != 0)
     throw Error("attention: k " + shape_str(k.shape()) + " does not fit q " + shape_str(q.shape()) +
                 " (batch, head_dim, heads % kv_heads)");
-  if (key_mask) require(*key_mask, op, "key_mask", {qs[0], ks[1]}, DType::u8);
-  Tensor out = Tensor::empty(q.shape());
+  if (key_mask) require(*key_mask, dev, op, "key_mask", {qs[0], ks[1]}, DType::u8);
+  Tensor out = Tensor::empty(q.shape(), DType::f32, dev);
   cpu::AttentionParams p;
   p.batch = qs[0], p.q_len = qs[1], p.k_len = ks[1], p.heads = qs[2], p.kv_heads = ks[2], p.head_dim = qs[3];
   p.scale = scale, p.causal = causal;
   p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>();
   p.key_mask = key_mask ? key_mask->data<uint8_t>() : nullptr;
   p.out = out.data<float>();
-  if (p.q_len > 0 && p.batch > 0) cpu::attention(p);
+  if (p.q_len > 0 && p.batch > 0) (dev == Device::cuda ? cuda::attention : cpu::attention)(p);
   return out;
 }
 
