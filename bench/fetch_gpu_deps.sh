@@ -19,6 +19,11 @@ find "$deps/root" -type l | while read -r link; do
   if [[ $target == /* ]]; then ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$deps/root$target")" "$link"; fi
 done
 # Only what the build reads travels: headers, libraries, CMake/pkg-config files, pkg-config itself.
-rm -rf "$deps/root/usr/share/doc" "$deps/root/usr/share/man" "$deps/root/usr/share/info" "$deps/root/usr/share/lintian"
+# spindle links single-precision FFTW (shared) only; the static and double/long/quad libraries would
+# push the carried folder past the device run's 64 MiB.
+lib=$deps/root/usr/lib/x86_64-linux-gnu
+rm -f "$lib"/libfftw3*.a "$lib"/libfftw3.so* "$lib"/libfftw3_*.so* "$lib"/libfftw3l* "$lib"/libfftw3q* "$lib"/libfftw3f_threads.so*
+rm -rf "$deps/root/usr/bin/fftw"* "$deps/root/usr/share/doc" "$deps/root/usr/share/man" "$deps/root/usr/share/info" "$deps/root/usr/share/lintian"
 du -sh "$deps/root"
+# oneDNN needs glibc >= 2.34 and GLIBCXX_3.4.29 (Ubuntu 22.04, Debian 12 or newer) on the GPU machine.
 echo "unpacked into $deps/root (CMAKE_PREFIX_PATH=$deps/root/usr)"

@@ -144,8 +144,9 @@ void selective_scan_n(const cpu::SelectiveScanParams& p) {
 
 struct SsdLayout {
   int64_t T, P, N;
-  // cum (f64) | dt | C [T][N] | B [T][N] | xdt [T][P] | M [T][T] | S [P][N + 1]
-  size_t bytes() const { return T * 8 + 4 * (T + 2 * T * N + T * P + T * T + P * (N + 1)); }
+  // cum (f64) | dt | C [T][N] | B [T][N + 1] | xdt [T][P] | M [T][T] | S [P][N + 1]. B and S rows are
+  // padded by one float so threads walking down a column hit different banks.
+  size_t bytes() const { return T * 8 + 4 * (T + T * N + T * (N + 1) + T * P + T * T + P * (N + 1)); }
 };
 
 // Per-chunk cumulative decay S_t = sum_{u<=t} dt_u A_h in f64 (as the CPU twin), and dt.
@@ -172,12 +173,12 @@ __global__ void ssd_chunk_state(cpu::SsdParams p, SsdLayout lay, int64_t chunks,
   double* cum = smem_d;
   float* dtv = reinterpret_cast<float*>(cum + T);
   float* Bs = dtv + T + T * N;  // same offsets as the output kernel (C tile unused here)
-  float* xw = Bs + T * N;
+  float* xw = Bs + T * (N + 1);
   const int64_t len = ssd_load_cum(p, b, h, t0, T, cum, dtv);
   const double last = cum[len - 1];
   for (int64_t i = threadIdx.x; i < len * N; i += blockDim.x) {
     const int64_t t = i / N, n = i % N;
-    Bs[i] = p.B[((b * L + t0 + t) * G + g) * N + n];
+    Bs[t * (N + 1) + n] = p.B[((b * L + t0 + t) * G + g) * N + n];
   }
   for (int64_t i = threadIdx.x; i < len * P; i += blockDim.x) {
     const int64_t t = i / P, q = i % P;
@@ -189,7 +190,7 @@ __global__ void ssd_chunk_state(cpu::SsdParams p, SsdLayout lay, int64_t chunks,
   for (int64_t i = threadIdx.x; i < P * N; i += blockDim.x) {
     const int64_t q = i / N, n = i % N;
     float acc = 0.f;
-    for (int64_t t = 0; t < len; ++t) acc += xw[t * P + q] * Bs[t * N + n];
+    for (int64_t t = 0; t < len; ++t) acc += xw[t * P + q] * Bs[t * (N + 1) + n];
     out[i] = acc;
   }
   if (threadIdx.x == 0) decay[(b * H + h) * chunks + c] = static_cast<float>(exp(last));
@@ -220,14 +221,14 @@ __global__ void ssd_chunk_output(cpu::SsdParams p, SsdLayout lay, int64_t chunks
   float* dtv = reinterpret_cast<float*>(cum + T);
   float* Cs = dtv + T;
   float* Bs = Cs + T * N;
-  float* xdt = Bs + T * N;
+  float* xdt = Bs + T * (N + 1);
   float* M = xdt + T * P;
   float* S = M + T * T;
   const int64_t len = ssd_load_cum(p, b, h, t0, T, cum, dtv);
   for (int64_t i = threadIdx.x; i < len * N; i += blockDim.x) {
     const int64_t t = i / N, n = i % N, src = ((b * L + t0 + t) * G + g) * N + n;
     Cs[i] = p.C[src];
-    Bs[i] = p.B[src];
+    Bs[t * (N + 1) + n] = p.B[src];
   }
   for (int64_t i = threadIdx.x; i < len * P; i += blockDim.x) {
     const int64_t t = i / P, q = i % P;
@@ -241,7 +242,7 @@ __global__ void ssd_chunk_output(cpu::SsdParams p, SsdLayout lay, int64_t chunks
     float v = 0.f;
     if (s <= t) {
       float dot = 0.f;
-      for (int64_t n = 0; n < N; ++n) dot += Cs[t * N + n] * Bs[s * N + n];
+      for (int64_t n = 0; n < N; ++n) dot += Cs[t * N + n] * Bs[s * (N + 1) + n];
       v = dot * expf(static_cast<float>(cum[t] - cum[s]));
     }
     M[t * T + s] = v;
