@@ -3,14 +3,16 @@
 # Mamba2 (d_model 256, 4 layers, N 128, headdim 64, chunk 256), random weights, 2 threads, batch 1.
 # Each run is its own process under /usr/bin/time -v (wall time and peak RSS). spindle's time is
 # the whole `spindle model forward` process (load, forward, writing the hidden states).
-#   bench/mamba_bench.sh [SPINDLE] [LENGTHS] [SEQ_MAX]
-# LENGTHS defaults to "1000 16384 131072"; the one-step-per-token PyTorch reference is run only up to
-# SEQ_MAX tokens (default 1000: it needs ~1 ms of Python per token and layer).
+#   bench/mamba_bench.sh [SPINDLE] [LENGTHS] [SEQ_MAX] [M1_CHUNKED_MAX]
+# LENGTHS defaults to "1000 16384 131072". The one-step-per-token PyTorch reference runs only up to
+# SEQ_MAX tokens (default 1000: ~1 ms of Python per token and layer), and the Mamba1 chunked
+# reference (a [d_inner, N, 64, 64] decay tensor per chunk) up to M1_CHUNKED_MAX (default 16384).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 spindle=${1:-$repo/build/spindle}
 lengths=${2:-"1000 16384 131072"}
 seq_max=${3:-1000}
+m1_chunked_max=${4:-16384}
 py=/usr/bin/python3  # Debian's python3-torch
 work=${BENCH_DIR:-$(mktemp -d)}
 ref="$py $repo/bench/mamba_ref.py"
@@ -33,6 +35,7 @@ for L in $lengths; do
   for kind in mamba mamba2; do
     measure "$kind L=$L spindle" "$spindle" model forward "$work/$kind" --ids "$work/ids$L.npy" \
       --hidden "$work/h_spindle.npy" -t 2
+    if [ "$kind" = mamba ] && [ "$L" -gt "$m1_chunked_max" ]; then continue; fi
     measure "$kind L=$L torch-chunked" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan chunked \
       --threads 2 --hidden "$work/h_chunked.npy"
     $py - "$work/h_spindle.npy" "$work/h_chunked.npy" <<'PY'

@@ -181,9 +181,10 @@ class MambaStack final : public Model {
       : cfg_(cfg), stream_chunk_(stream_chunk) {
     const int64_t D = cfg.d_model;
     // mamba_ssm names the table `embedding`, transformers `embeddings`: read either.
-    if (!ckpt.has("backbone.embeddings.weight")) ckpt.add_alias("backbone.embeddings.weight", "backbone.embedding.weight");
-    embedding_ = ckpt.get("backbone.embeddings.weight", {cfg.vocab_padded, D});
-    if (cfg.tie_embeddings) ckpt.add_alias("lm_head.weight", "backbone.embeddings.weight");
+    const std::string emb_name = ckpt.has("backbone.embeddings.weight") ? "backbone.embeddings.weight"
+                                                                          : "backbone.embedding.weight";
+    embedding_ = ckpt.get(emb_name, {cfg.vocab_padded, D});
+    if (cfg.tie_embeddings) ckpt.add_alias("lm_head.weight", emb_name);
     lm_head_ = ckpt.get("lm_head.weight", {cfg.vocab_padded, D});
     // A tied head is one parameter even when the file stores both copies (mamba_ssm does).
     params_ = embedding_.numel() + (cfg.tie_embeddings || lm_head_.raw() == embedding_.raw() ? 0 : lm_head_.numel());

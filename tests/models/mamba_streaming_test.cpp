@@ -1,9 +1,12 @@
 // Long inputs stream through Mamba/Mamba2 (and causal hybrids) in chunks that carry conv, SSM and
 // KV state: the result must equal one pass, for chunk lengths that do not divide L or the SSD
 // chunk. Also: the Mamba2 mixer's chunked SSD equals its sequential recurrence on real weights.
+#include <filesystem>
+
 #include "kernels/io/npy.h"
 #include "models/arch/mamba_stack.h"
 #include "models/layers/mamba2_mixer.h"
+#include "models/safetensors_writer.h"
 #include "tests/kernels/op_harness.h"
 #include "tests/models/golden_util.h"
 
@@ -71,4 +74,21 @@ TEST(Mamba2Mixer, ChunkedSsdEqualsSequentialRecurrence) {
   Tensor chunked = mixer.forward(u, nullptr);
   mixer.use_sequential_scan(true);
   EXPECT_LE(test::relative_max_error(chunked, doubles(mixer.forward(u, nullptr))), 2e-6);
+}
+
+TEST(MambaLoading, TiedHeadMayBeAbsentInEitherKeyLayout) {
+  SPINDLE_REQUIRE_SHARED();
+  // mamba1_native_tiny stores both copies; drop lm_head.weight and the head must come from
+  // backbone.embedding.weight (the mamba_ssm name).
+  const std::string src = test::golden_dir("mamba1_native_tiny"), dir = test::temp_dir();
+  Checkpoint ckpt = Checkpoint::open(src);
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const std::string& name : ckpt.names())
+    if (name != "lm_head.weight") tensors.emplace_back(name, ckpt.get(name));
+  write_safetensors(dir + "/model.safetensors", tensors);
+  std::filesystem::copy_file(src + "/config.json", dir + "/config.json");
+  Tensor ids = read_npy(src + "/short.input_ids.npy");
+  ForwardRequest request;
+  ForwardResult r = load_model(dir)->forward(ids, request);
+  EXPECT_LE(test::golden_relative_error(r.logits, read_npy(src + "/short.logits.npy")), 1e-5);
 }
