@@ -23,10 +23,11 @@ struct FftPlans {
 
 // Buffers from fftwf_malloc share the alignment the plans were made with.
 struct FftBuffers {
+  int64_t n = 0;
   float* real = nullptr;
   fftwf_complex* spec_u = nullptr;
   fftwf_complex* spec_k = nullptr;
-  explicit FftBuffers(int64_t n) {
+  explicit FftBuffers(int64_t size) : n(size) {
     real = fftwf_alloc_real(n);
     spec_u = fftwf_alloc_complex(n / 2 + 1);
     spec_k = fftwf_alloc_complex(n / 2 + 1);
@@ -38,6 +39,17 @@ struct FftBuffers {
     fftwf_free(spec_k);
   }
 };
+
+// Per-thread buffers, kept between calls (OpenMP threads persist): at 1M tokens each set is ~40 MB,
+// and reallocating it for every channel group would cost page faults rather than FFT time.
+FftBuffers& thread_buffers(int64_t n) {
+  thread_local std::unique_ptr<FftBuffers> buffers;
+  if (!buffers || buffers->n != n) {
+    buffers.reset();
+    buffers = std::make_unique<FftBuffers>(n);
+  }
+  return *buffers;
+}
 
 const FftPlans& plans_for(int64_t n) {
   static std::mutex mutex;
@@ -82,14 +94,13 @@ void fft_conv(const float* u, const float* k, bool k_shared, int64_t rows, int64
 
   std::unique_ptr<fftwf_complex[], decltype(&fftwf_free)> shared_spec(nullptr, fftwf_free);
   if (k_shared) {
-    FftBuffers buf(n);
     shared_spec.reset(fftwf_alloc_complex(bins));
-    transform(plans, k, length, buf, shared_spec.get());
+    transform(plans, k, length, thread_buffers(n), shared_spec.get());
   }
 
 #pragma omp parallel
   {
-    FftBuffers buf(n);
+    FftBuffers& buf = thread_buffers(n);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t r = 0; r < rows; ++r) {
       transform(plans, u + r * length, length, buf, buf.spec_u);
