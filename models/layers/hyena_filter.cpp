@@ -115,24 +115,20 @@ SPINDLE_SIMD_CLONES Tensor HyenaFilter::project(const Tensor& hidden, int64_t be
   const float* deltas = deltas_.data<float>() + begin;
   Tensor k = Tensor::empty({rows, length});
   float* kp = k.data<float>();
-  constexpr int64_t kChunk = 1024;
-#pragma omp parallel
-  {
-    Tensor proj = Tensor::empty({kChunk, rows});
-#pragma omp for schedule(static)
-    for (int64_t c0 = 0; c0 < length; c0 += kChunk) {
-      const int64_t n = std::min(kChunk, length - c0);
-      // The last projection has no sine after it, so float32 GEMM keeps full accuracy.
-      ops::gemm_f32(false, true, n, rows, F, 1.f, hidden.data<float>() + c0 * F, F,
-                    out_weight_.data<float>() + begin * F, F, 0.f, proj.data<float>(), rows);
-      for (int64_t ch = 0; ch < rows; ++ch) {
-        const double rate = std::abs(static_cast<double>(deltas[ch]));
+  constexpr int64_t kChunk = 2048;
+#pragma omp parallel for schedule(static)
+  for (int64_t c0 = 0; c0 < length; c0 += kChunk) {
+    const int64_t n = std::min(kChunk, length - c0);
+    // k[rows, chunk] = W_out[rows, F] . hidden[chunk, F]^T, written straight into the channel-major
+    // bank. The last projection has no sine after it, so float32 GEMM keeps full accuracy.
+    ops::gemm_f32(false, true, rows, n, F, 1.f, out_weight_.data<float>() + begin * F, F,
+                  hidden.data<float>() + c0 * F, F, 0.f, kp + c0, length);
+    for (int64_t ch = 0; ch < rows; ++ch) {
+      const double rate = std::abs(static_cast<double>(deltas[ch]));
+      float* row = kp + ch * length + c0;
 #pragma omp simd
-        for (int64_t r = 0; r < n; ++r) {
-          const double decay = std::exp(-static_cast<double>(t[c0 + r]) * rate);
-          kp[ch * length + c0 + r] = static_cast<float>(proj.data<float>()[r * rows + ch] * (decay + shape_.modulation_shift));
-        }
-      }
+      for (int64_t r = 0; r < n; ++r)
+        row[r] = static_cast<float>(row[r] * (std::exp(-static_cast<double>(t[c0 + r]) * rate) + shape_.modulation_shift));
     }
   }
   return k;
