@@ -11,8 +11,8 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 deps=$repo/build-deps/root/usr
-build=$repo/build-gpu
-log=${OUT:-$repo/build-gpu}/gpu_run.log
+build=${SPINDLE_GPU_BUILD:-$repo/build-gpu}  # override to rehearse in another build dir
+log=${OUT:-$build}/gpu_run.log
 mkdir -p "$(dirname "$log")" "$build"
 exec > >(tee "$log") 2>&1
 start=$SECONDS

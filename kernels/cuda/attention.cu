@@ -83,6 +83,8 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(cpu::AttentionPa
       m[r] = m_new;
 #pragma unroll
       for (int q = 0; q < kCols; ++q) acc[r][q] *= alpha;
+      // Partly unrolled: full unrolling (8 rows x 32 keys) made this file take minutes to compile.
+#pragma unroll 4
       for (int j = 0; j < kKeyTile; ++j) {
         const float pj = __shfl_sync(0xffffffffu, e, j);
 #pragma unroll

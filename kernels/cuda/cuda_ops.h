@@ -55,5 +55,9 @@ void selective_scan(const cpu::SelectiveScanParams& p);
 void ssd_scan_chunked(const cpu::SsdParams& p);
 // Flash-style attention: one block per (batch, head, query block), online softmax over key tiles.
 void attention(const cpu::AttentionParams& p);
+// The same function with bf16 tensor-core products (f32 inputs converted while staged, f32 softmax
+// and accumulation): ~1e-2 relative error instead of ~1e-6, for speed. head_dim 64 or 128, sm_80+.
+// Not used by ops::attention; called directly (bench_core_gpu, tests) until an op asks for it.
+void attention_tensor_cores(const cpu::AttentionParams& p);
 
 }  // namespace spindle::cuda

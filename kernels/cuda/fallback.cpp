@@ -36,6 +36,7 @@ void fft_conv(const float*, const float*, bool, int64_t, int64_t, float*) { unav
 void selective_scan(const cpu::SelectiveScanParams&) { unavailable("selective_scan"); }
 void ssd_scan_chunked(const cpu::SsdParams&) { unavailable("ssd_scan"); }
 void attention(const cpu::AttentionParams&) { unavailable("attention"); }
+void attention_tensor_cores(const cpu::AttentionParams&) { unavailable("attention"); }
 
 }  // namespace spindle::cuda
 

@@ -277,3 +277,29 @@ TEST(CudaOps, AttentionMatchesCpu) {
     EXPECT_LT(gap(out_g, ops::attention(q, k, v, scale, c.causal, c.masked ? &mask : nullptr)), 1e-5);
   }
 }
+
+TEST(CudaOps, TensorCoreAttentionWithinBf16Budget) {
+  REQUIRE_GPU();
+  struct Case { int64_t B, Lq, Lk, H, Hkv, Dh; bool causal, masked; };
+  for (Case c : {Case{2, 100, 100, 4, 4, 64, true, false}, Case{1, 300, 300, 8, 2, 128, true, true},
+                 Case{2, 33, 200, 2, 1, 128, false, true}, Case{1, 7, 250, 4, 2, 64, true, false}}) {
+    SCOPED_TRACE(testing::Message() << "B " << c.B << " Lq " << c.Lq << " Lk " << c.Lk << " H " << c.H << " Hkv "
+                                    << c.Hkv << " Dh " << c.Dh << " causal " << c.causal << " masked " << c.masked);
+    Tensor q = random_tensor({c.B, c.Lq, c.H, c.Dh}, 50), k = random_tensor({c.B, c.Lk, c.Hkv, c.Dh}, 51);
+    Tensor v = random_tensor({c.B, c.Lk, c.Hkv, c.Dh}, 52);
+    Tensor mask = Tensor::empty({c.B, c.Lk}, DType::u8);
+    for (int64_t i = 0; i < c.B * c.Lk; ++i) mask.data<uint8_t>()[i] = (i * 7 + 3) % 5 != 0;
+    const float scale = 1.f / std::sqrt(float(c.Dh));
+    Tensor qg = gpu(q), kg = gpu(k), vg = gpu(v), mg = gpu(mask);
+    Tensor out = Tensor::empty(q.shape(), DType::f32, Device::cuda);
+    cpu::AttentionParams p;
+    p.batch = c.B, p.q_len = c.Lq, p.k_len = c.Lk, p.heads = c.H, p.kv_heads = c.Hkv, p.head_dim = c.Dh;
+    p.scale = scale, p.causal = c.causal;
+    p.q = qg.data<float>(), p.k = kg.data<float>(), p.v = vg.data<float>();
+    p.key_mask = c.masked ? mg.data<uint8_t>() : nullptr;
+    p.out = out.data<float>();
+    cuda::attention_tensor_cores(p);
+    // bf16 products (8-bit mantissa) with f32 softmax and sums.
+    EXPECT_LT(gap(out, ops::attention(q, k, v, scale, c.causal, c.masked ? &mask : nullptr)), 2e-2);
+  }
+}
