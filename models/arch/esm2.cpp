@@ -96,8 +96,9 @@ class Esm final : public Model {
     info_.n_layer = cfg_.n_layer;
     info_.vocab_size = cfg_.vocab;
     info_.vocab_size_padded = cfg_.vocab;
-    // Learned positions end at the table; rotary models were trained at this length (<cls> + 1024 + <eos>).
-    info_.max_seq_len = cfg_.rotary ? cfg_.max_positions : cfg_.max_positions - cfg_.pad_id - 1;
+    // Learned positions start at pad_id + 1 and end with the table; ESM-2 (rotary) has the same
+    // 1024-token training length (<cls> + 1022 residues + <eos>) though rotary itself has no limit.
+    info_.max_seq_len = cfg_.max_positions - cfg_.pad_id - 1;
     info_.causal = false;
     info_.hidden_size_out = D;
     params_ = word_embeddings_.numel() + (cfg_.rotary ? 0 : position_embeddings_.numel()) +
