@@ -18,7 +18,7 @@ struct IndexRefOptions {
   int threads = 0;
   int read_length = 150;
   int window_bp = 0, stride_bp = 0;
-  int kmer = 14, dim = 256;
+  int kmer = 11, dim = 256;
   std::string factory = "Flat";
 };
 
@@ -57,7 +57,7 @@ void setup(CLI::App& app) {
   ref->add_option("--read-length", opts->read_length, "Typical read length; sets window = 2x, stride = 1x (default 150)");
   ref->add_option("--window", opts->window_bp, "Window length in bp (overrides --read-length)");
   ref->add_option("--stride", opts->stride_bp, "Window stride in bp (default: window - read length)");
-  ref->add_option("-k,--kmer", opts->kmer, "k-mer length of the sketch encoder (default 14)");
+  ref->add_option("-k,--kmer", opts->kmer, "k-mer length of the sketch encoder (default 11)");
   ref->add_option("--dim", opts->dim, "Sketch dimension (default 256)");
   ref->add_option("--factory", opts->factory, "FAISS index factory string (default Flat: exact search)");
   ref->callback([opts] { run(*opts); });

@@ -116,6 +116,8 @@ void add_hit_dedup(std::vector<ReadHit>& hits, const ReadHit& h, int read_len) {
   hits.push_back(h);
 }
 
+constexpr int kNoDiagonal = std::numeric_limits<int>::min();
+
 // Aligns the read (set in `dp`) to one reference region on the allowed strands (strand_hint -1:
 // both) and adds hits scoring at least `min_score`. 12-mer diagonal votes pick the strand; a read
 // whose seeds agree on one diagonal and that aligns there ungapped with at most a few mismatches
@@ -131,22 +133,35 @@ void align_region(DpAligner& dp, const RefIndex& index, int32_t contig, int64_t 
     if (strand_hint >= 0 && strand != strand_hint) continue;
     // Seeds that all lie on the other strand: this strand cannot hold a good alignment.
     if (votes.votes[strand] * 4 < votes.votes[1 - strand]) continue;
-    ReadHit h;
-    h.contig = contig;
-    h.region_begin = begin;
-    h.region_end = end;
-    h.strand = strand;
-    bool done = false;
-    if (votes.votes[strand] >= 3) {
-      DpHit u = dp.ungapped_hit(strand, target, votes.diagonal[strand]);
-      if (u.score >= read_len * dp.scoring().match - 20) {
-        h.dp = u;
-        done = true;
+    auto hit_near = [&](int diagonal, int64_t sub_begin, int64_t sub_end) {
+      ReadHit h;
+      h.contig = contig;
+      h.region_begin = sub_begin;
+      h.region_end = sub_end;
+      h.strand = strand;
+      std::string_view sub = region_view(index, contig, sub_begin, sub_end);
+      bool done = false;
+      if (diagonal != kNoDiagonal) {
+        DpHit u = dp.ungapped_hit(strand, sub, static_cast<int>(diagonal - (sub_begin - begin)));
+        // Accept the ungapped alignment when it covers the read up to a few end bases; longer
+        // clips hint at an indel near the end, which the full DP aligns through.
+        if (u.score >= read_len * dp.scoring().match - 20 && u.read_begin <= 5 && u.read_end >= read_len - 6) {
+          h.dp = u;
+          done = true;
+        }
       }
+      if (!done) h.dp = dp.score(strand, sub);
+      h.approx_pos = sub_begin + h.dp.target_end - h.dp.read_end;
+      if (h.dp.score >= min_score) add_hit_dedup(hits, h, read_len);
+    };
+    hit_near(votes.votes[strand] >= 3 ? votes.diagonal[strand] : kNoDiagonal, begin, end);
+    // A second, distinct diagonal with real support is a tandem copy inside the region: align
+    // it too, in a sub-region around it, so that the repeat shows up as XS and lowers MAPQ.
+    if (votes.second_votes[strand] >= 3 && votes.second_votes[strand] * 3 >= votes.votes[strand]) {
+      int64_t d = begin + votes.second_diagonal[strand];
+      int64_t sb = std::max(begin, d - 32), se = std::min(end, d + read_len + 32);
+      if (se - sb > read_len / 2) hit_near(static_cast<int>(votes.second_diagonal[strand]), sb, se);
     }
-    if (!done) h.dp = dp.score(strand, target);
-    h.approx_pos = begin + h.dp.target_end - h.dp.read_end;
-    if (h.dp.score >= min_score) add_hit_dedup(hits, h, read_len);
   }
 }
 
@@ -226,8 +241,11 @@ Placement place(DpAligner& dp, const RefIndex& index, const SeqRecord& read, con
   for (size_t j = 0; j < hits.size(); ++j)
     if (j != chosen) second = std::max(second, hits[j].dp.score);
   p.xs = second;
-  p.mapq = mapping_quality(h.dp.score, second, aligned_read_length(p.aln.cigar, static_cast<int>(read.seq.size())),
-                           opt.scoring, opt.min_score);
+  const int read_len = static_cast<int>(read.seq.size());
+  p.mapq = mapping_quality(h.dp.score, second, aligned_read_length(p.aln.cigar, read_len), opt.scoring, opt.min_score);
+  // A lone hit far below a full-length match may be a paralog standing in for a true place the
+  // vector search did not return; do not vouch for it.
+  if (second < 0 && h.dp.score < 0.6 * read_len * opt.scoring.match) p.mapq = std::min(p.mapq, 3);
   return p;
 }
 

@@ -22,6 +22,74 @@ inline int pair_score(char a, char b, const DpScoring& s) {
   return a == b ? s.match : -s.mismatch;
 }
 
+struct EndExtension {
+  bool feasible = false;
+  int score = 0;
+  int target_used = 0;
+  std::vector<uint32_t> ops;  // BAM-encoded, from the junction outwards
+};
+
+// Aligns all of `read_part` from its start against a prefix of `target_part` of free length
+// (semi-global, affine gaps, Gotoh with traceback). Small inputs: the clipped end of one read.
+EndExtension extend_to_read_end(std::string_view read_part, std::string_view target_part, const DpScoring& sc) {
+  const int n = static_cast<int>(read_part.size()), m = static_cast<int>(target_part.size());
+  EndExtension out;
+  if (n == 0 || m == 0 || n > 512) return out;
+  const int kNeg = -1000000;
+  const int w = m + 1;
+  // H: best ending in any state; E: ending with a deletion (target consumed); F: an insertion.
+  std::vector<int> H((n + 1) * w, kNeg), E((n + 1) * w, kNeg), F((n + 1) * w, kNeg);
+  auto at = [w](int i, int j) { return i * w + j; };
+  H[at(0, 0)] = 0;
+  for (int j = 1; j <= m; ++j) E[at(0, j)] = H[at(0, j)] = -(sc.gap_open + sc.gap_extend * j);
+  for (int i = 1; i <= n; ++i) F[at(i, 0)] = H[at(i, 0)] = -(sc.gap_open + sc.gap_extend * i);
+  for (int i = 1; i <= n; ++i)
+    for (int j = 1; j <= m; ++j) {
+      E[at(i, j)] = std::max(E[at(i, j - 1)] - sc.gap_extend, H[at(i, j - 1)] - sc.gap_open - sc.gap_extend);
+      F[at(i, j)] = std::max(F[at(i - 1, j)] - sc.gap_extend, H[at(i - 1, j)] - sc.gap_open - sc.gap_extend);
+      int diag = H[at(i - 1, j - 1)] + pair_score(read_part[i - 1], target_part[j - 1], sc);
+      H[at(i, j)] = std::max({diag, E[at(i, j)], F[at(i, j)]});
+    }
+  int best_j = 0;
+  for (int j = 1; j <= m; ++j)
+    if (H[at(n, j)] > H[at(n, best_j)]) best_j = j;
+  out.feasible = true;
+  out.score = H[at(n, best_j)];
+  out.target_used = best_j;
+  // Traceback from (n, best_j) to (0, 0); state 0 = H, 1 = E (deletion), 2 = F (insertion).
+  std::vector<uint32_t> rev;
+  auto push = [&rev](uint32_t op) {
+    if (!rev.empty() && (rev.back() & 0xf) == op) rev.back() += 1u << 4;
+    else rev.push_back(cigar_op(1, op));
+  };
+  int i = n, j = best_j, state = 0;
+  while (i > 0 || j > 0) {
+    if (state == 0) {
+      if (i > 0 && j > 0 && H[at(i, j)] == H[at(i - 1, j - 1)] + pair_score(read_part[i - 1], target_part[j - 1], sc)) {
+        push(kMatch);
+        --i, --j;
+      } else if (j > 0 && H[at(i, j)] == E[at(i, j)]) {
+        state = 1;
+      } else {
+        state = 2;
+      }
+    } else if (state == 1) {
+      push(kDel);
+      // Row 0 is one long deletion; elsewhere the gap opened where E came from H.
+      bool opened = i > 0 && E[at(i, j)] == H[at(i, j - 1)] - sc.gap_open - sc.gap_extend;
+      --j;
+      if (opened) state = 0;
+    } else {
+      push(kIns);
+      bool opened = j == 0 ? false : F[at(i, j)] == H[at(i - 1, j)] - sc.gap_open - sc.gap_extend;
+      --i;
+      if (opened) state = 0;
+    }
+  }
+  out.ops.assign(rev.rbegin(), rev.rend());
+  return out;
+}
+
 // Re-extends clipped read ends, adds soft clips and computes the tags (defined below).
 DpAlignment finish_alignment(const std::string& read, std::string_view target, int read_begin, int target_begin,
                              std::vector<uint32_t> body, int read_end, int target_end, const DpScoring& scoring);
@@ -149,6 +217,16 @@ DiagonalVotes DpAligner::diagonal_votes(std::string_view target) const {
         out.diagonal[s] = d[(lo + hi) / 2];
       }
     }
+    const int apart = static_cast<int>(impl_->read[s].size()) / 2;
+    lo = 0;
+    for (size_t hi = 0; hi < d.size(); ++hi) {
+      while (d[hi] - d[lo] > 4) ++lo;
+      int count = static_cast<int>(hi - lo + 1), diag = d[(lo + hi) / 2];
+      if (std::abs(diag - out.diagonal[s]) > apart && count > out.second_votes[s]) {
+        out.second_votes[s] = count;
+        out.second_diagonal[s] = diag;
+      }
+    }
   }
   return out;
 }
@@ -253,25 +331,34 @@ DpAlignment finish_alignment(const std::string& read, std::string_view target, i
   const int read_len = static_cast<int>(read.size());
   DpAlignment out;
 
-  // Re-extend clipped ends ungapped when that beats the clipping penalty.
+  // Re-extend clipped ends to the read's end (gaps allowed) when that beats the clipping
+  // penalty: bwa's end bonus, which local alignment alone lacks.
   int head = read_begin, tail = read_len - read_end;
-  if (head > 0 && target_begin >= head) {
-    int s = 0;
-    for (int i = 0; i < head; ++i) s += pair_score(read[i], target[target_begin - head + i], scoring_);
-    if (s > -scoring_.clip_penalty) {
-      target_begin -= head;
-      if (!body.empty() && (body.front() & 0xf) == kMatch) body.front() += static_cast<uint32_t>(head) << 4;
-      else body.insert(body.begin(), cigar_op(head, kMatch));
+  if (head > 0) {
+    int room = std::min(target_begin, head + 16);
+    std::string rp(read.rbegin() + (read_len - head), read.rend());  // reversed read prefix
+    std::string tp(target.substr(target_begin - room, room));
+    std::reverse(tp.begin(), tp.end());
+    EndExtension e = extend_to_read_end(rp, tp, scoring_);
+    if (e.feasible && e.score > -scoring_.clip_penalty) {
+      std::reverse(e.ops.begin(), e.ops.end());
+      target_begin -= e.target_used;
+      for (auto it = e.ops.rbegin(); it != e.ops.rend(); ++it) {
+        if (!body.empty() && (body.front() & 0xf) == (*it & 0xf)) body.front() += *it & ~0xfu;
+        else body.insert(body.begin(), *it);
+      }
       head = 0;
     }
   }
-  if (tail > 0 && target_end + tail <= static_cast<int>(target.size())) {
-    int s = 0;
-    for (int i = 0; i < tail; ++i) s += pair_score(read[read_end + i], target[target_end + i], scoring_);
-    if (s > -scoring_.clip_penalty) {
-      target_end += tail;
-      if (!body.empty() && (body.back() & 0xf) == kMatch) body.back() += static_cast<uint32_t>(tail) << 4;
-      else body.push_back(cigar_op(tail, kMatch));
+  if (tail > 0) {
+    int room = std::min(static_cast<int>(target.size()) - target_end, tail + 16);
+    EndExtension e = extend_to_read_end(read.substr(read_end), target.substr(target_end, std::max(0, room)), scoring_);
+    if (e.feasible && e.score > -scoring_.clip_penalty) {
+      target_end += e.target_used;
+      for (uint32_t op : e.ops) {
+        if (!body.empty() && (body.back() & 0xf) == (op & 0xf)) body.back() += op & ~0xfu;
+        else body.push_back(op);
+      }
       tail = 0;
     }
   }

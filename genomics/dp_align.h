@@ -35,6 +35,9 @@ struct DpHit {
 struct DiagonalVotes {
   int diagonal[2] = {0, 0};
   int votes[2] = {0, 0};  // read k-mers (k = 12) hitting the best diagonal (+-2) on each strand
+  // The best band at least half a read away from the first one (a tandem copy), per strand.
+  int second_diagonal[2] = {0, 0};
+  int second_votes[2] = {0, 0};
 };
 
 // A finished alignment of a read (already on the strand it aligns in) to a target.

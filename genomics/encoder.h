@@ -28,10 +28,11 @@ class Encoder {
 // Each canonical k-mer is hashed to one of `dim` buckets with a +-1 sign; the counts are
 // normalised. Two sequences sharing a fraction f of their k-mers have expected cosine close to
 // f * sqrt(n1/n2) and unrelated ones about N(0, 1/dim), so the containing window stands out
-// even when 2% divergence destroys about a quarter of the read's k-mers (k = 14).
+// even when 2% divergence destroys a fifth of the read's k-mers (k = 11; 4^11 is close to a
+// bacterial genome size, so chance k-mer sharing stays small next to the hashing noise).
 class KmerSketchEncoder : public Encoder {
  public:
-  explicit KmerSketchEncoder(int k = 14, int dim = 256, uint64_t seed = 0x5eed);
+  explicit KmerSketchEncoder(int k = 11, int dim = 256, uint64_t seed = 0x5eed);
   int dim() const override { return dim_; }
   std::string description() const override;
   bool strand_invariant() const override { return true; }

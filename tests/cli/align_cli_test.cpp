@@ -119,7 +119,7 @@ TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
   expect_error(index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " --reference " + tmp + "/other.fa",
                "does not match");
   // Index made by another encoder, and by another format version.
-  for (auto [from, to, words] : {std::tuple{std::string("\"encoder\": \"kmer-sketch-v1 k=14"),
+  for (auto [from, to, words] : {std::tuple{std::string("\"encoder\": \"kmer-sketch-v1 k=11"),
                                             std::string("\"encoder\": \"kmer-sketch-v1 k=15"), std::string("encoder")},
                                  std::tuple{std::string("\"format_version\": 1"), std::string("\"format_version\": 99"),
                                             std::string("format version 99")}}) {
