@@ -28,6 +28,8 @@ date -u
 nvidia-smi --query-gpu=name,compute_cap,memory.total,clocks.max.sm --format=csv,noheader || true
 nvcc --version | tail -1; cmake --version | head -1; ldd --version | head -1
 
+# The multiarch paths are named explicitly too: on a non-Debian image CMake would not look in
+# lib/x86_64-linux-gnu by itself.
 # Only the visible GPU's architecture: one nvcc pass per .cu instead of two.
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')
 arch=${SPINDLE_CUDA_ARCH:-${arch:-90}}
@@ -36,7 +38,9 @@ pkgconfig=$(command -v pkg-config || echo "$deps/bin/pkg-config")
 
 stamp "configure (CUDA arch $arch)"
 cmake -S "$repo" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DSPINDLE_CORE_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$deps" -DCMAKE_CUDA_ARCHITECTURES="$arch" -DPKG_CONFIG_EXECUTABLE="$pkgconfig" \
+  -DCMAKE_PREFIX_PATH="$deps" -DCMAKE_LIBRARY_PATH="$deps/lib/x86_64-linux-gnu" \
+  -DGTest_DIR="$deps/lib/x86_64-linux-gnu/cmake/GTest" \
+  -DCMAKE_CUDA_ARCHITECTURES="$arch" -DPKG_CONFIG_EXECUTABLE="$pkgconfig" \
   > "$build/configure.log" 2>&1 || { tail -30 "$build/configure.log"; exit 1; }
 grep -E "CUDA backend" "$build/configure.log"
 
