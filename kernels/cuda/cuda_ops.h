@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "kernels/cpu/axial_attention.h"
 #include "kernels/cpu/scan_ops.h"
 
 namespace spindle::cuda {
@@ -21,6 +22,10 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
 void gemm_f16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
               int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// `batch` row-major f32 GEMMs C_i = alpha op(A_i) op(B_i) + beta C_i, X_i = X + i * stride_x.
+void gemm_f32_strided_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
+                              int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch);
 // True when p points into GPU memory (device or managed); false without a visible GPU. Lets the
 // raw-pointer ops::gemm_* run where their output lives.
 bool is_device_pointer(const void* p);
@@ -53,6 +58,13 @@ void selective_scan(const cpu::SelectiveScanParams& p);
 // Mamba2 SSD by chunks (chunk states, state passing, chunk outputs); p.chunk is ignored (the GPU
 // picks its own chunk to fit shared memory; the result is the same function).
 void ssd_scan_chunked(const cpu::SsdParams& p);
+// MSA Transformer tied row attention (kernels/cpu/axial_attention.h): per row r, one strided-batched
+// cuBLAS GEMM over the heads (no packing: a head's [cols, head_dim] slice has row stride heads *
+// head_dim), logits accumulated over rows; the masked softmax fills then reuses softmax().
+void axial_row_logits(const cpu::AxialRowShape& s, const float* q, const float* k, float scale, float* logits,
+                      bool accumulate);
+void axial_row_softmax(int64_t heads, int64_t cols, const uint8_t* key_mask, float mask_value, float* logits);
+void axial_row_apply(const cpu::AxialRowShape& s, const float* probs, const float* v, float* out);
 // Flash-style attention: one block per (batch, head, query block), online softmax over key tiles.
 void attention(const cpu::AttentionParams& p);
 // The same function with bf16 tensor-core products (f32 inputs converted while staged, f32 softmax

@@ -19,6 +19,10 @@ void gemm_bf16(bool, bool, int64_t, int64_t, int64_t, float, const uint16_t*, in
 void gemm_f16(bool, bool, int64_t, int64_t, int64_t, float, const uint16_t*, int64_t, const uint16_t*, int64_t,
               float, float*, int64_t) { unavailable("gemm_f16"); }
 bool is_device_pointer(const void*) { return false; }
+void gemm_f32_strided_batched(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
+                              const float*, int64_t, int64_t, float, float*, int64_t, int64_t, int64_t) {
+  unavailable("gemm_f32_strided_batched");
+}
 void bias_rows(float*, const float*, int64_t, int64_t, bool) { unavailable("linear"); }
 void layer_norm(const float*, const float*, const float*, float, int64_t, int64_t, float*) { unavailable("layer_norm"); }
 void rms_norm(const float*, const float*, float, int64_t, int64_t, float*) { unavailable("rms_norm"); }
@@ -37,6 +41,11 @@ void selective_scan(const cpu::SelectiveScanParams&) { unavailable("selective_sc
 void ssd_scan_chunked(const cpu::SsdParams&) { unavailable("ssd_scan"); }
 void attention(const cpu::AttentionParams&) { unavailable("attention"); }
 void attention_tensor_cores(const cpu::AttentionParams&) { unavailable("attention"); }
+void axial_row_logits(const cpu::AxialRowShape&, const float*, const float*, float, float*, bool) {
+  unavailable("axial_row_logits");
+}
+void axial_row_softmax(int64_t, int64_t, const uint8_t*, float, float*) { unavailable("axial_row_softmax"); }
+void axial_row_apply(const cpu::AxialRowShape&, const float*, const float*, float*) { unavailable("axial_row_apply"); }
 
 }  // namespace spindle::cuda
 

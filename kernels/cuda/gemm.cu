@@ -77,6 +77,16 @@ void gemm_f16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
   gemm_ex(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, CUDA_R_16F);
 }
 
+void gemm_f32_strided_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
+                              int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch) {
+  if (m == 0 || n == 0 || batch == 0) return;
+  SPINDLE_CUBLAS_CHECK(cublasSgemmStridedBatched(handle(), op(trans_b), op(trans_a), as_int(n, "n"), as_int(m, "m"),
+                                                 as_int(k, "k"), &alpha, b, as_int(ldb, "ldb"), stride_b, a,
+                                                 as_int(lda, "lda"), stride_a, &beta, c, as_int(ldc, "ldc"), stride_c,
+                                                 as_int(batch, "batch")));
+}
+
 bool is_device_pointer(const void* p) {
   static const bool any_gpu = [] {
     int n = 0;

@@ -303,3 +303,24 @@ TEST(CudaOps, TensorCoreAttentionWithinBf16Budget) {
     EXPECT_LT(gap(out, ops::attention(q, k, v, scale, c.causal, c.masked ? &mask : nullptr)), 2e-2);
   }
 }
+
+TEST(CudaOps, AxialRowAttentionMatchesCpu) {
+  REQUIRE_GPU();
+  const int64_t R = 5, C = 37, H = 3, Dh = 16;
+  Tensor q = random_tensor({R, C, H, Dh}, 60), k = random_tensor({R, C, H, Dh}, 61), v = random_tensor({R, C, H, Dh}, 62);
+  Tensor mask = Tensor::empty({C}, DType::u8);
+  for (int64_t j = 0; j < C; ++j) mask.data<uint8_t>()[j] = j % 4 != 1;
+  Tensor qg = gpu(q), kg = gpu(k), vg = gpu(v), mg = gpu(mask);
+  const float scale = 1.f / std::sqrt(float(Dh * R));
+  EXPECT_LT(gap(ops::axial_row_attention(qg, kg, vg, scale, &mg), ops::axial_row_attention(q, k, v, scale, &mask)), 1e-5);
+  EXPECT_LT(gap(ops::axial_row_attention(qg, kg, vg, scale, nullptr), ops::axial_row_attention(q, k, v, scale, nullptr)),
+            1e-5);
+  // Row chunks accumulate into one map: rows [0, 2) then [2, 5) equal all rows at once.
+  Tensor logits, logits_g;
+  ops::axial_row_logits(q, k, scale, logits, false);
+  ops::axial_row_logits(qg.slice(0, 2), kg.slice(0, 2), scale, logits_g, false);
+  ops::axial_row_logits(qg.slice(2, R), kg.slice(2, R), scale, logits_g, true);
+  EXPECT_EQ(logits_g.device(), Device::cuda);
+  EXPECT_LT(gap(logits_g, logits), 1e-5);
+  EXPECT_THROW(ops::axial_row_softmax_(logits_g, &mask, -10000.f), Error);  // mask on the CPU
+}
