@@ -10,7 +10,9 @@
 #include "cli/command.h"
 #include "cli/report.h"
 #include "kernels/error.h"
+#include "models/registry.h"
 #include "proteins/family_model.h"
+#include "proteins/lm_scorers.h"
 #include "proteins/msa.h"
 #include "proteins/msa_scorers.h"
 #include "proteins/variant_set.h"
@@ -26,7 +28,35 @@ struct ScoreOptions {
   int threads = 0;
   double theta = 0.2, lambda_h = 0.01, lambda_j = 0.01;
   int max_iterations = 500;
+  // Language models (--model DIR): scoring mode and its settings (proteins/lm_scorers.h).
+  std::string scoring = "masked-marginal", msa_sampling = "first";
+  LmScorerOptions lm;
 };
+
+bool is_model_dir(const std::string& model) { return model != "potts" && model != "independent" && model != "all"; }
+
+// --model DIR: one language-model scorer; --msa is optional (retrieval, MSA Transformer).
+std::unique_ptr<VariantScorer> lm_scorer(const ScoreOptions& o, const WildType& wt) {
+  if (!o.load_model.empty() || !o.save_model.empty())
+    throw UsageError("score: --load-model/--save-model are for the MSA models, not --model DIR");
+  LmScorerOptions lo = o.lm;
+  lo.scoring = parse_lm_scoring(o.scoring);
+  lo.theta = o.theta;
+  lo.msa_weighted_sampling = o.msa_sampling == "weighted";
+  std::shared_ptr<FocusAlignment> alignment;
+  if (!o.msa_path.empty()) {
+    alignment = std::make_shared<FocusAlignment>(read_focus_alignment(o.msa_path));
+    number_focus_columns(*alignment, wt, o.msa_path);
+  }
+  std::shared_ptr<const Model> model = load_model(o.model);
+  std::fprintf(stderr, "[spindle] model %s: %s, scoring %s\n", o.model.c_str(), model->info().architecture.c_str(),
+               o.scoring.c_str());
+  auto progress = std::make_shared<Progress>();
+  lo.progress = [progress](size_t done, size_t total) {
+    progress->update(std::to_string(done) + " of " + std::to_string(total) + " forward passes");
+  };
+  return make_lm_scorer(std::move(model), wt, lo, std::move(alignment));
+}
 
 void log_line(const std::string& s) { std::fprintf(stderr, "[spindle] %s\n", s.c_str()); }
 
@@ -54,7 +84,9 @@ std::shared_ptr<FamilyModel> obtain_model(const ScoreOptions& o, const WildType&
 
 void run_score(const ScoreOptions& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
-  if (o.msa_path.empty() == o.load_model.empty()) throw UsageError("score: give exactly one of --msa or --load-model");
+  const bool lm = is_model_dir(o.model);
+  if (!lm && o.msa_path.empty() == o.load_model.empty()) throw UsageError("score: give exactly one of --msa or --load-model");
+  if (lm && o.mutations.empty()) throw UsageError("score: --model DIR needs --mutations");
   if (o.mutations.empty() && o.save_model.empty()) throw UsageError("score: give --mutations (or only --save-model to fit)");
   if (!o.mutations.empty() && o.out_path.empty() && !o.eval) throw UsageError("score: give -o OUT.csv (or --eval)");
   if (o.eval && o.score_column.empty()) throw UsageError("score: --eval needs --score-col COLUMN (measured fitness)");
@@ -67,7 +99,9 @@ void run_score(const ScoreOptions& o) {
     variants = load_variants(o.mutations, o.mutant_column, wt);  // all input checked before any fit
     if (o.eval) variants.table->column(o.score_column);
   }
-  std::shared_ptr<FamilyModel> model = obtain_model(o, wt, want_potts || !o.save_model.empty());
+  std::vector<std::unique_ptr<VariantScorer>> scorers;
+  if (lm) scorers.push_back(lm_scorer(o, wt));
+  std::shared_ptr<FamilyModel> model = lm ? nullptr : obtain_model(o, wt, want_potts || !o.save_model.empty());
   if (!o.save_model.empty()) {
     save_family_model(o.save_model, *model);
     log_line("model saved to " + o.save_model);
@@ -77,7 +111,6 @@ void run_score(const ScoreOptions& o) {
     return;
   }
 
-  std::vector<std::unique_ptr<VariantScorer>> scorers;
   if (want_potts) scorers.push_back(make_msa_scorer(model, wt, MsaScorerKind::kPotts));
   if (want_independent) scorers.push_back(make_msa_scorer(model, wt, MsaScorerKind::kIndependent));
   std::vector<ScoreColumn> columns;
@@ -117,8 +150,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--mutations", o->mutations, "Variant CSV/TSV file, or an inline list like A23V,G45L:K50R");
   cmd->add_option("--mutant-col", o->mutant_column, "Column holding the variants")->capture_default_str();
   cmd->add_option("--offset", o->offset, "Number of the wild type's first residue (default: /start-end, else 1)");
-  cmd->add_option("--model", o->model, "potts, independent or all")
-      ->check(CLI::IsMember({"potts", "independent", "all"}))
+  cmd->add_option("--model", o->model, "potts, independent or all (MSA models), or a language-model directory")
+      ->check(CLI::IsMember({"potts", "independent", "all"}) | CLI::ExistingDirectory)
       ->capture_default_str();
   cmd->add_option("-o,--output", o->out_path, "Output CSV: input columns plus one score column per model ('-' = stdout)");
   cmd->add_flag("--eval", o->eval, "Print Spearman, AUC and NDCG@10% of each model against --score-col");
@@ -128,6 +161,19 @@ void setup(CLI::App& app) {
   cmd->add_option("--lambda-h", o->lambda_h, "L2 penalty on fields")->capture_default_str();
   cmd->add_option("--lambda-j", o->lambda_j, "L2 penalty on couplings, times (q-1)(L-1)")->capture_default_str();
   cmd->add_option("--max-iter", o->max_iterations, "L-BFGS iteration limit for the Potts fit")->capture_default_str();
+  cmd->add_option("--scoring", o->scoring,
+                  "With --model DIR: masked-marginal, wt-marginal, mutant-marginal, pll, ar or retrieval")
+      ->capture_default_str();
+  cmd->add_option("--retrieval-weight", o->lm.retrieval_weight, "retrieval: weight of the MSA prior")->capture_default_str();
+  cmd->add_option("--window", o->lm.window, "Residues per forward pass (0: the model's context)")->capture_default_str();
+  cmd->add_option("--batch", o->lm.batch, "Sequences per forward pass")->capture_default_str();
+  cmd->add_option("--msa-rows", o->lm.msa_rows, "MSA Transformer: rows per MSA, wild type included")->capture_default_str();
+  cmd->add_option("--msa-sampling", o->msa_sampling, "MSA Transformer: first rows, or weighted by sequence weight")
+      ->check(CLI::IsMember({"first", "weighted"}))
+      ->capture_default_str();
+  cmd->add_option("--msa-seeds", o->lm.msa_seeds, "MSA Transformer: seeds averaged with --msa-sampling weighted")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->lm.seed, "Seed for sampling and ambiguous residues")->capture_default_str();
   cmd->callback([o] { run_score(*o); });
 }
 
