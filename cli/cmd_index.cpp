@@ -79,7 +79,9 @@ std::vector<int64_t> read_ids(const std::string& path) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != text.size()) throw Error(path + ":" + std::to_string(line_no) + ": not an integer id: '" + text + "'");
+    if (used != text.size()) throw Error(path + ":" + std::to_string(line_no) + ": not an integer id: '" + text +
+                  "' (ids are int64; without --ids a vector's id is its 0-based row, e.g. its line in spindle "
+                  "embed's OUT.ids.txt minus one)");
     ids.push_back(value);
   }
   return ids;

@@ -157,6 +157,24 @@ TEST_F(IndexCli, HnswWithEf) {
   expect_error(spindle_index("search " + dir + "/h " + dir + "/queries.npy -k 3 --nprobe 4 -o -"), "nprobe does not apply");
 }
 
+TEST_F(IndexCli, IndexesTheOutputOfEmbed) {
+  // A random-weight HyenaDNA embeds three records; the first and third differ in one base.
+  ASSERT_EQ(test::run_command(test::spindle_binary() + " model init-random --d-model 32 --n-layer 1 -o " + dir + "/m").exit_code, 0);
+  std::ofstream(dir + "/s.fa") << ">r1\nACGTACGTAGCTAGCTAGCATCGATCGA\n>r2\nTTTTGGGGCCCCAAAATTTGGGCCC\n>r3\nACGTACGTAGCTAGCTAGCATCGATCGT\n";
+  auto e = test::run_command(test::spindle_binary() + " embed --model " + dir + "/m " + dir + "/s.fa -t 1 -o " + dir + "/e.npy");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  auto b = spindle_index("build " + dir + "/e.npy --factory Flat --producer 'hyenadna random d32' -t 1 -o " + dir + "/e");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto s = spindle_index("search " + dir + "/e " + dir + "/e.npy -k 3 -t 1 -o -");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  std::vector<Hit> hits = parse_hits(s.out);
+  ASSERT_EQ(hits.size(), 9u);
+  for (int q = 0; q < 3; ++q) EXPECT_EQ(hits[q * 3].id, q);  // each record finds itself first
+  // The embed names file holds record names, not integer ids: a one-line error with a hint.
+  expect_error(spindle_index("build " + dir + "/e.npy --ids " + dir + "/e.ids.txt --factory Flat -o " + dir + "/x"),
+               "e.ids.txt:1: not an integer id: 'r1'");
+}
+
 TEST_F(IndexCli, Errors) {
   ASSERT_EQ(spindle_index("build " + dir + "/vectors.npy --factory Flat -t 1 -o " + dir + "/flat").exit_code, 0);
   write_npy(dir + "/q16.npy", random_matrix(3, 16, 2));
