@@ -37,6 +37,8 @@ void run_info(const ModelOptions& o) {
   else std::printf("context\tunbounded (recurrent)\n");
   std::printf("causal\t%s\n", info.causal ? "yes" : "no (bidirectional)");
   std::printf("missing_tensors\tnone\n");  // a missing tensor fails the load with its name
+  std::printf("ignored_tensors\t%zu\n", report.ignored_tensors.size());
+  for (auto& name : report.ignored_tensors) std::printf("ignored\t%s\n", name.c_str());
   std::printf("unexpected_tensors\t%zu\n", report.unused_tensors.size());
   for (auto& name : report.unused_tensors) std::printf("unexpected\t%s\n", name.c_str());
 }

@@ -49,7 +49,12 @@ LoadReport load_model_with_report(const std::string& dir) {
     report.model = a.load(config, ckpt);
     for (const auto& [name, entry] : ckpt.entries()) {
       report.dtype_counts[entry.dtype]++;
-      if (!ckpt.used().count(name)) report.unused_tensors.push_back(name);
+      if (ckpt.used().count(name)) continue;
+      // Buffers upstream code stores but recomputes (rotary inv_freq, position ids) and heads the
+      // language model does not use (ESM contact regression) are expected to be left unread.
+      const bool known = name.find("inv_freq") != std::string::npos || name.find("position_ids") != std::string::npos ||
+                         name.find("contact_head") != std::string::npos;
+      (known ? report.ignored_tensors : report.unused_tensors).push_back(name);
     }
     return report;
   }

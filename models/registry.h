@@ -29,7 +29,8 @@ std::unique_ptr<Model> load_model(const std::string& dir);
 struct LoadReport {
   std::unique_ptr<Model> model;
   std::string architecture;
-  std::vector<std::string> unused_tensors;
+  std::vector<std::string> unused_tensors;   // stored, never read, not a known buffer: unexpected
+  std::vector<std::string> ignored_tensors;  // known buffers the runtime recomputes or the LM never uses
   std::map<std::string, int64_t> dtype_counts;  // stored dtype -> tensor count
 };
 LoadReport load_model_with_report(const std::string& dir);

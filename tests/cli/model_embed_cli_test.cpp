@@ -60,6 +60,19 @@ TEST(Cli, ModelInfoOnGoldens) {
   EXPECT_NE(r.out.find("unexpected_tensors\t0"), std::string::npos);
 }
 
+TEST(Cli, ModelInfoLoadsEveryGoldenWithNoUnexpectedTensors) {
+  SPINDLE_REQUIRE_SHARED();
+  int checked = 0;
+  for (auto& entry : std::filesystem::directory_iterator(shared_dir() + "/golden")) {
+    if (!std::filesystem::exists(entry.path() / "config.json")) continue;
+    auto r = run_spindle("model info " + entry.path().string());
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
+    EXPECT_NE(r.out.find("unexpected_tensors\t0"), std::string::npos) << entry.path() << "\n" << r.out;
+    ++checked;
+  }
+  EXPECT_GE(checked, 9);
+}
+
 TEST(Cli, BrokenCheckpointsAreOneLineErrors) {
   std::string dir = temp_dir() + "/broken";
   std::filesystem::copy(tiny_model_dir(), dir);
