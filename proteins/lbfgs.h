@@ -1,7 +1,8 @@
 // Limited-memory BFGS (Nocedal & Wright, Algorithm 7.4 two-loop recursion) with a backtracking
 // Armijo line search, on float parameter vectors with double-precision reductions. Written here
-// rather than taken from a library: the Potts fit has ~15M parameters, needs OpenMP-parallel vector
-// operations and float storage to keep the history small, and Debian's liblbfgs is double-only.
+// rather than taken from a library: the Potts fit has ~15M parameters and wants float storage (to
+// keep the history small) and OpenMP-parallel vector operations; Debian's liblbfgs-dev 1.10 (what
+// plmc uses) is built for double precision and runs its vector updates on one thread.
 #pragma once
 
 #include <functional>
