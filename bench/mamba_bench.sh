@@ -2,7 +2,10 @@
 # spindle vs the PyTorch references of bench/mamba_ref.py: Mamba (d_model 256, 4 layers, N 16) and
 # Mamba2 (d_model 256, 4 layers, N 128, headdim 64, chunk 256), random weights, 2 threads, batch 1.
 # Each run is its own process under /usr/bin/time -v (wall time and peak RSS). spindle's time is
-# the whole `spindle model forward` process (load, forward, writing the hidden states).
+# the whole `spindle model forward` process (load, forward, writing the hidden states). SPINDLE may
+# instead be build-*/bench_core_model_forward (same work, core library only: a CUDA-enabled spindle
+# spends seconds loading cuBLAS/cuFFT at start-up, so benchmark a build configured with
+# -DCMAKE_CUDA_COMPILER="" or use this driver).
 #   bench/mamba_bench.sh [SPINDLE] [LENGTHS] [SEQ_MAX] [M1_CHUNKED_MAX]
 # LENGTHS defaults to "1000 16384 131072". The one-step-per-token PyTorch reference runs only up to
 # SEQ_MAX tokens (default 1000: ~1 ms of Python per token and layer), and the Mamba1 chunked
@@ -29,12 +32,18 @@ measure() {  # label, command...: prints "label seconds peak_rss_mb"
   echo "$label wall_s=$wall peak_rss_mb=$rss"
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
 for L in $lengths; do
+  echo "# L=$L load average $(cut -d" " -f1 /proc/loadavg)"
   $ref make-ids "$work/ids$L.npy" --length "$L"
   for kind in mamba mamba2; do
-    measure "$kind L=$L spindle" "$spindle" model forward "$work/$kind" --ids "$work/ids$L.npy" \
-      --hidden "$work/h_spindle.npy" -t 2
+    if [[ $spindle == *bench_core_model_forward ]]; then
+      measure "$kind L=$L spindle" "$spindle" "$work/$kind" "$work/ids$L.npy" "$work/h_spindle.npy" 2
+    else
+      measure "$kind L=$L spindle" "$spindle" model forward "$work/$kind" --ids "$work/ids$L.npy" \
+        --hidden "$work/h_spindle.npy" -t 2
+    fi
+    grep -h "forward_s" "$work/time.txt" || true
     if [ "$kind" = mamba ] && [ "$L" -gt "$m1_chunked_max" ]; then continue; fi
     measure "$kind L=$L torch-chunked" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan chunked \
       --threads 2 --hidden "$work/h_chunked.npy"
