@@ -49,13 +49,14 @@ std::unique_ptr<VariantScorer> lm_scorer(const ScoreOptions& o, const WildType& 
     number_focus_columns(*alignment, wt, o.msa_path);
   }
   std::shared_ptr<const Model> model = load_model(o.model);
-  std::fprintf(stderr, "[spindle] model %s: %s, scoring %s\n", o.model.c_str(), model->info().architecture.c_str(),
-               o.scoring.c_str());
   auto progress = std::make_shared<Progress>();
   lo.progress = [progress](size_t done, size_t total) {
     progress->update(std::to_string(done) + " of " + std::to_string(total) + " forward passes");
   };
-  return make_lm_scorer(std::move(model), wt, lo, std::move(alignment));
+  const std::string architecture = model->info().architecture;
+  auto scorer = make_lm_scorer(std::move(model), wt, lo, std::move(alignment));
+  std::fprintf(stderr, "[spindle] model %s: %s, scoring %s\n", o.model.c_str(), architecture.c_str(), o.scoring.c_str());
+  return scorer;
 }
 
 void log_line(const std::string& s) { std::fprintf(stderr, "[spindle] %s\n", s.c_str()); }
