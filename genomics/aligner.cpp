@@ -187,16 +187,17 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
   const int64_t n_windows = static_cast<int64_t>(windows.size());
   const bool invariant = enc.strand_invariant();
 
-#pragma omp parallel for schedule(dynamic, 32)
-  for (int64_t i = 0; i < n; ++i) {
+  // Aligns read i to the candidate windows in row `row` of `result` (k columns); windows below
+  // `ratio` of the best cosine are noise.
+  auto align_candidates = [&](int64_t i, const SearchResult& result, int64_t row, int64_t kk, float ratio) {
     const std::string& seq = reads[i]->seq;
     const int read_len = static_cast<int>(seq.size());
-    float best_cos = found.score(i, 0);
-    if (found.id(i, 0) < 0 || !(best_cos > 0.02f)) continue;  // nothing embeddable (all N, too short)
+    float best_cos = result.score(row, 0);
+    if (result.id(row, 0) < 0 || !(best_cos > 0.02f)) return;  // nothing embeddable (all N, too short)
     std::vector<CandidateWindow> cands;
-    for (int64_t r = 0; r < k; ++r) {
-      int64_t id = found.id(i, r);
-      if (id < 0 || found.score(i, r) < options_.min_cosine_ratio * best_cos) continue;
+    for (int64_t r = 0; r < kk; ++r) {
+      int64_t id = result.id(row, r);
+      if (id < 0 || result.score(row, r) < ratio * best_cos) continue;
       const Window& w = windows[id % n_windows];
       cands.push_back({w.contig, w.start, w.end, invariant ? -1 : static_cast<int>(id / n_windows)});
     }
@@ -220,6 +221,31 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
       align_region(dp, index_, region.contig, begin, end, region.strand_hint, read_len, options_.min_score, hits);
     }
     std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
+  };
+
+#pragma omp parallel for schedule(dynamic, 32)
+  for (int64_t i = 0; i < n; ++i) align_candidates(i, found, i, k, options_.min_cosine_ratio);
+
+  // Second chance: a read that found no alignment, or only a poor one, may be diverged enough
+  // that its true window ranked below the top k. Search those few again, deeper, with no noise
+  // cut, and align against every candidate (regions already aligned just score again).
+  const int64_t deep_k = std::min<int64_t>(options_.retry_top_k, store.count());
+  if (deep_k > k) {
+    std::vector<int64_t> retry;
+    for (int64_t i = 0; i < n; ++i) {
+      const int read_len = static_cast<int>(reads[i]->seq.size());
+      if (found.id(i, 0) >= 0 && found.score(i, 0) > 0.02f &&
+          (all[i].empty() || all[i][0].dp.score < options_.retry_below * read_len * options_.scoring.match))
+        retry.push_back(i);
+    }
+    if (!retry.empty()) {
+      std::vector<float> again(retry.size() * dim);
+      for (size_t j = 0; j < retry.size(); ++j)
+        std::copy_n(&queries[retry[j] * dim], dim, &again[j * dim]);
+      SearchResult deep = store.search(again.data(), static_cast<int64_t>(retry.size()), deep_k);
+#pragma omp parallel for schedule(dynamic, 4)
+      for (size_t j = 0; j < retry.size(); ++j) align_candidates(retry[j], deep, static_cast<int64_t>(j), deep_k, 0.0f);
+    }
   }
   return all;
 }

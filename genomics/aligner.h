@@ -21,6 +21,10 @@ struct AlignerOptions {
   int top_k = 8;                 // candidate windows per read from the vector search
   float min_cosine_ratio = 0.5f; // candidates below this fraction of the best cosine are noise
   int min_score = 30;            // alignments scoring less are reported unmapped (bwa -T)
+  // Reads whose best score is below retry_below x read length (or that found nothing) are
+  // searched again with retry_top_k candidates.
+  int retry_top_k = 64;
+  float retry_below = 0.8f;
   DpScoring scoring;
   // Paired-end: proper-pair insert range; 0/0 = estimate from the first batch.
   int64_t min_insert = 0, max_insert = 0;
