@@ -9,7 +9,7 @@
 // 0.05 per coordinate): low intrinsic dimension, as real embeddings have. Queries are fresh draws
 // from the same mixture. Metric: cosine. The exact reference is the Flat index (itself checked
 // against brute force in tests/index) and must come first in --factories. Searches run as one
-// batch on all threads.
+// batch on all threads; QPS is from the best of 3 runs.
 #include <omp.h>
 
 #include <chrono>
@@ -189,9 +189,15 @@ int main(int argc, char** argv) {
         settings.push_back({"-", SearchParams{}});
       for (auto& [label, params] : settings) {
         store.search(queries.data(), std::min<int64_t>(n_queries, 16), 10, params);  // warm-up
-        double s0 = now_s();
-        SearchResult result = store.search(queries.data(), n_queries, 10, params);
-        double qps = n_queries / (now_s() - s0);
+        // Best of 3: on a shared machine the fastest run is the least disturbed one.
+        SearchResult result;
+        double best_s = 1e30;
+        for (int rep = 0; rep < 3; ++rep) {
+          double s0 = now_s();
+          result = store.search(queries.data(), n_queries, 10, params);
+          best_s = std::min(best_s, now_s() - s0);
+        }
+        double qps = n_queries / best_s;
         if (factory == "Flat" && exact.ids.empty()) {
           exact = result;
           flat_qps = qps;
