@@ -13,7 +13,7 @@
 #include <string>
 
 #include "kernels/backend.h"
-#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/backend_table.h"
 #include "kernels/ops.h"
 
 #ifdef SPINDLE_HAVE_CUDA
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     p.batch = B, p.q_len = L, p.k_len = L, p.heads = H, p.kv_heads = H, p.head_dim = Dh;
     p.scale = 1.f / std::sqrt(float(Dh)), p.causal = causal;
     p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>(), p.out = out.data<float>();
-    const double tc = seconds([&] { cuda::attention_tensor_cores(p); }, 3);
+    const double tc = seconds([&] { cuda::backend().attention_tensor_cores(p); }, 3);
     row(fmt("attention bf16-TC L=%.0f H=16 Dh=128 ", double(L)) + (causal ? "causal" : "full"), tc * 1e3,
         fmt("%.1f TFLOP/s", flops / tc * 1e-12), fmt("%.1f%% of bf16 peak", 100 * flops / tc * 1e-12 / peak_bf16));
   }

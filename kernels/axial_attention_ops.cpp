@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/axial_attention.h"
-#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/backend_table.h"
 #include "kernels/ops.h"
 
 namespace spindle::ops {
@@ -38,7 +38,7 @@ void axial_row_logits(const Tensor& q, const Tensor& k, float scale, Tensor& log
   } else if (!logits.defined() || logits.shape() != want) {
     logits = Tensor::empty(want, DType::f32, dev);
   }
-  (dev == Device::cuda ? cuda::axial_row_logits : cpu::axial_row_logits)(shape_of(q), q.data<float>(), k.data<float>(), scale, logits.data<float>(), accumulate);
+  (dev == Device::cuda ? cuda::backend().axial_row_logits : cpu::axial_row_logits)(shape_of(q), q.data<float>(), k.data<float>(), scale, logits.data<float>(), accumulate);
 }
 
 void axial_row_softmax_(Tensor& logits, const Tensor* key_mask, float mask_value) {
@@ -51,7 +51,7 @@ void axial_row_softmax_(Tensor& logits, const Tensor* key_mask, float mask_value
   if (key_mask && key_mask->device() != dev)
     throw Error("axial_row_softmax_: key_mask is on " + std::string(device_name(key_mask->device())) +
                 " but the op runs on " + device_name(dev) + " (all inputs must be on one device)");
-  (dev == Device::cuda ? cuda::axial_row_softmax : cpu::axial_row_softmax)(H, C, key_mask ? key_mask->data<uint8_t>() : nullptr, mask_value, logits.data<float>());
+  (dev == Device::cuda ? cuda::backend().axial_row_softmax : cpu::axial_row_softmax)(H, C, key_mask ? key_mask->data<uint8_t>() : nullptr, mask_value, logits.data<float>());
 }
 
 Tensor axial_row_apply(const Tensor& probs, const Tensor& v) {
@@ -62,7 +62,7 @@ Tensor axial_row_apply(const Tensor& probs, const Tensor& v) {
   if (probs.shape() != Shape{v.dim(2), v.dim(1), v.dim(1)})
     throw Error("axial_row_apply: probs " + shape_str(probs.shape()) + " does not fit v " + shape_str(v.shape()));
   Tensor out = Tensor::empty(v.shape(), DType::f32, dev);
-  (dev == Device::cuda ? cuda::axial_row_apply : cpu::axial_row_apply)(shape_of(v), probs.data<float>(), v.data<float>(), out.data<float>());
+  (dev == Device::cuda ? cuda::backend().axial_row_apply : cpu::axial_row_apply)(shape_of(v), probs.data<float>(), v.data<float>(), out.data<float>());
   return out;
 }
 

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "kernels/cuda/runtime.h"
+#include "kernels/cuda/backend_table.h"
 
 namespace spindle {
 
@@ -21,7 +21,8 @@ bool cuda_compiled() {
 
 bool cuda_available() {
 #ifdef SPINDLE_HAVE_CUDA
-  return cuda::device_count() > 0;
+  static const bool available = cuda::backend_loaded() && cuda::backend().device_count() > 0;
+  return available;
 #else
   return false;
 #endif
@@ -29,7 +30,9 @@ bool cuda_available() {
 
 std::string cuda_device_summary() {
 #ifdef SPINDLE_HAVE_CUDA
-  return cuda::device_summary();
+  std::string why;
+  if (!cuda::backend_loaded(&why)) return why;
+  return cuda::backend().device_summary();
 #else
   return "CUDA not compiled in";
 #endif
@@ -37,7 +40,7 @@ std::string cuda_device_summary() {
 
 void* cuda_alloc(size_t bytes) {
 #ifdef SPINDLE_HAVE_CUDA
-  return cuda::alloc(bytes);
+  return cuda::backend().alloc(bytes);
 #else
   (void)bytes;
   throw Error("CUDA memory requested but spindle was built without CUDA");
@@ -46,7 +49,7 @@ void* cuda_alloc(size_t bytes) {
 
 void cuda_free(void* ptr) {
 #ifdef SPINDLE_HAVE_CUDA
-  cuda::free(ptr);
+  cuda::backend().free(ptr);
 #else
   (void)ptr;
 #endif
@@ -59,7 +62,7 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     return;
   }
 #ifdef SPINDLE_HAVE_CUDA
-  cuda::copy(dst, dst_device == Device::cuda, src, src_device == Device::cuda, bytes);
+  cuda::backend().copy(dst, dst_device == Device::cuda, src, src_device == Device::cuda, bytes);
 #else
   throw Error("CUDA copy requested but spindle was built without CUDA");
 #endif

@@ -6,7 +6,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/cpu/cpu_ops.h"
-#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/backend_table.h"
 
 namespace spindle::ops {
 namespace {
@@ -24,7 +24,7 @@ void require_f32(const Tensor& t, Device device, const char* op, const char* arg
 bool on_gpu(const Tensor& t) { return t.device() == Device::cuda; }
 
 // The raw-pointer GEMMs run where their output lives.
-bool gpu_pointer(const void* p) { return cuda_compiled() && cuda::is_device_pointer(p); }
+bool gpu_pointer(const void* p) { return cuda_available() && cuda::backend().is_device_pointer(p); }
 
 int64_t rows_of(const Tensor& t) { return t.ndim() == 0 ? 1 : t.numel() / t.dim(-1); }
 
@@ -32,12 +32,12 @@ int64_t rows_of(const Tensor& t) { return t.ndim() == 0 ? 1 : t.numel() / t.dim(
 
 void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  (gpu_pointer(c) ? cuda::gemm_f32 : cpu::gemm_f32)(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  (gpu_pointer(c) ? cuda::backend().gemm_f32 : cpu::gemm_f32)(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  (gpu_pointer(c) ? cuda::gemm_bf16 : cpu::gemm_bf16)(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  (gpu_pointer(c) ? cuda::backend().gemm_bf16 : cpu::gemm_bf16)(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void linear_into(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& out, float beta) {
@@ -54,7 +54,7 @@ void linear_into(const Tensor& x, const Tensor& weight, const Tensor* bias, Tens
     float* o = out.data<float>();
     const float* bb = bias->data<float>();
     if (on_gpu(x)) {
-      cuda::bias_rows(o, bb, m, n, beta != 0.f);
+      cuda::backend().bias_rows(o, bb, m, n, beta != 0.f);
     } else if (beta == 0.f) {
 #pragma omp parallel for if (m * n > 65536)
       for (int64_t i = 0; i < m; ++i)
@@ -66,7 +66,7 @@ void linear_into(const Tensor& x, const Tensor& weight, const Tensor* bias, Tens
     }
     beta = 1.f;
   }
-  (on_gpu(x) ? cuda::gemm_f32 : cpu::gemm_f32)(false, true, m, n, k, 1.f, x.data<float>(), k, weight.data<float>(), k,
+  (on_gpu(x) ? cuda::backend().gemm_f32 : cpu::gemm_f32)(false, true, m, n, k, 1.f, x.data<float>(), k, weight.data<float>(), k,
                                                 beta, out.data<float>(), n);
 }
 
@@ -86,7 +86,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   const int64_t n = trans_b ? b.dim(0) : b.dim(1);
   SPINDLE_ASSERT((trans_b ? b.dim(1) : b.dim(0)) == k);
   Tensor c = Tensor::empty({m, n}, DType::f32, a.device());
-  (on_gpu(a) ? cuda::gemm_f32 : cpu::gemm_f32)(trans_a, trans_b, m, n, k, 1.f, a.data<float>(), a.dim(1), b.data<float>(), b.dim(1), 0.f,
+  (on_gpu(a) ? cuda::backend().gemm_f32 : cpu::gemm_f32)(trans_a, trans_b, m, n, k, 1.f, a.data<float>(), a.dim(1), b.data<float>(), b.dim(1), 0.f,
                 c.data<float>(), n);
   return c;
 }
@@ -97,7 +97,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor* bias, flo
   if (bias) require_f32(*bias, x.device(), "layer_norm", "bias");
   SPINDLE_ASSERT(weight.numel() == x.dim(-1) && (!bias || bias->numel() == x.dim(-1)));
   Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
-  (on_gpu(x) ? cuda::layer_norm : cpu::layer_norm)(x.data<float>(), weight.data<float>(), bias ? bias->data<float>() : nullptr, eps, rows_of(x),
+  (on_gpu(x) ? cuda::backend().layer_norm : cpu::layer_norm)(x.data<float>(), weight.data<float>(), bias ? bias->data<float>() : nullptr, eps, rows_of(x),
                   x.dim(-1), y.data<float>());
   return y;
 }
@@ -107,36 +107,36 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps) {
   require_f32(weight, x.device(), "rms_norm", "weight");
   SPINDLE_ASSERT(weight.numel() == x.dim(-1));
   Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
-  (on_gpu(x) ? cuda::rms_norm : cpu::rms_norm)(x.data<float>(), weight.data<float>(), eps, rows_of(x), x.dim(-1), y.data<float>());
+  (on_gpu(x) ? cuda::backend().rms_norm : cpu::rms_norm)(x.data<float>(), weight.data<float>(), eps, rows_of(x), x.dim(-1), y.data<float>());
   return y;
 }
 
 void gelu_erf_(Tensor& x) {
   require_f32(x, x.device(), "gelu_erf", "x");
-  (on_gpu(x) ? cuda::gelu_erf : cpu::gelu_erf)(x.data<float>(), x.numel());
+  (on_gpu(x) ? cuda::backend().gelu_erf : cpu::gelu_erf)(x.data<float>(), x.numel());
 }
 void gelu_tanh_(Tensor& x) {
   require_f32(x, x.device(), "gelu_tanh", "x");
-  (on_gpu(x) ? cuda::gelu_tanh : cpu::gelu_tanh)(x.data<float>(), x.numel());
+  (on_gpu(x) ? cuda::backend().gelu_tanh : cpu::gelu_tanh)(x.data<float>(), x.numel());
 }
 void silu_(Tensor& x) {
   require_f32(x, x.device(), "silu", "x");
-  (on_gpu(x) ? cuda::silu : cpu::silu)(x.data<float>(), x.numel());
+  (on_gpu(x) ? cuda::backend().silu : cpu::silu)(x.data<float>(), x.numel());
 }
 void softplus_(Tensor& x) {
   require_f32(x, x.device(), "softplus", "x");
-  (on_gpu(x) ? cuda::softplus : cpu::softplus)(x.data<float>(), x.numel());
+  (on_gpu(x) ? cuda::backend().softplus : cpu::softplus)(x.data<float>(), x.numel());
 }
 void softmax_(Tensor& x) {
   require_f32(x, x.device(), "softmax", "x");
-  (on_gpu(x) ? cuda::softmax : cpu::softmax)(x.data<float>(), rows_of(x), x.dim(-1));
+  (on_gpu(x) ? cuda::backend().softmax : cpu::softmax)(x.data<float>(), rows_of(x), x.dim(-1));
 }
 
 void add_(Tensor& x, const Tensor& y) {
   require_f32(x, x.device(), "add", "x");
   require_f32(y, x.device(), "add", "y");
   SPINDLE_ASSERT(x.numel() == y.numel());
-  (on_gpu(x) ? cuda::add : cpu::add)(x.data<float>(), y.data<float>(), x.numel());
+  (on_gpu(x) ? cuda::backend().add : cpu::add)(x.data<float>(), y.data<float>(), x.numel());
 }
 
 Tensor embedding(const Tensor& ids, const Tensor& table) {
@@ -146,7 +146,7 @@ Tensor embedding(const Tensor& ids, const Tensor& table) {
   Shape shape = ids.shape();
   shape.push_back(table.dim(1));
   Tensor out = Tensor::empty(shape, DType::f32, ids.device());
-  (on_gpu(ids) ? cuda::embedding : cpu::embedding)(ids.data<int64_t>(), ids.numel(), table.data<float>(), table.dim(0), table.dim(1), out.data<float>());
+  (on_gpu(ids) ? cuda::backend().embedding : cpu::embedding)(ids.data<int64_t>(), ids.numel(), table.data<float>(), table.dim(0), table.dim(1), out.data<float>());
   return out;
 }
 
@@ -157,7 +157,7 @@ Tensor causal_conv1d(const Tensor& x, const Tensor& weight, const Tensor* bias) 
   if (bias) require_f32(*bias, x.device(), "causal_conv1d", "bias");
   if (bias) SPINDLE_ASSERT(bias->numel() == x.dim(2));
   Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
-  (on_gpu(x) ? cuda::causal_conv1d : cpu::causal_conv1d)(x.data<float>(), weight.data<float>(), bias ? bias->data<float>() : nullptr, x.dim(0), x.dim(1),
+  (on_gpu(x) ? cuda::backend().causal_conv1d : cpu::causal_conv1d)(x.data<float>(), weight.data<float>(), bias ? bias->data<float>() : nullptr, x.dim(0), x.dim(1),
                      x.dim(2), weight.dim(1), y.data<float>());
   return y;
 }
@@ -169,7 +169,7 @@ Tensor fft_conv(const Tensor& u, const Tensor& k) {
   const bool shared = k.ndim() == 1;
   SPINDLE_ASSERT(shared ? k.dim(0) == u.dim(1) : k.shape() == u.shape());
   Tensor y = Tensor::empty(u.shape(), DType::f32, u.device());
-  (on_gpu(u) ? cuda::fft_conv : cpu::fft_conv)(u.data<float>(), k.data<float>(), shared, u.dim(0), u.dim(1), y.data<float>());
+  (on_gpu(u) ? cuda::backend().fft_conv : cpu::fft_conv)(u.data<float>(), k.data<float>(), shared, u.dim(0), u.dim(1), y.data<float>());
   return y;
 }
 

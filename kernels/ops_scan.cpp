@@ -2,7 +2,7 @@
 // the CPU kernel (kernels/cpu/{selective_scan,ssd_scan,attention}.cpp) or, for CUDA tensors, its
 // twin in kernels/cuda/ (scan.cu, attention.cu). All arguments must be on the first one's device.
 #include "kernels/cpu/scan_ops.h"
-#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/backend_table.h"
 #include "kernels/ops.h"
 
 namespace spindle::ops {
@@ -54,7 +54,7 @@ Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, con
   p.z = z ? z->data<float>() : nullptr;
   p.state_io = state ? state->data<float>() : nullptr;
   p.y = y.data<float>();
-  if (L > 0) (dev == Device::cuda ? cuda::selective_scan : cpu::selective_scan)(p);
+  if (L > 0) (dev == Device::cuda ? cuda::backend().selective_scan : cpu::selective_scan)(p);
   return y;
 }
 
@@ -89,7 +89,7 @@ Tensor ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor
   Tensor y;
   cpu::SsdParams p = ssd_params("ssd_scan", x, dt, A, B, C, D_skip, state, y);
   p.chunk = chunk;
-  if (p.length > 0) (x.device() == Device::cuda ? cuda::ssd_scan_chunked : cpu::ssd_scan_chunked)(p);
+  if (p.length > 0) (x.device() == Device::cuda ? cuda::backend().ssd_scan_chunked : cpu::ssd_scan_chunked)(p);
   return y;
 }
 
@@ -121,7 +121,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale,
   p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>();
   p.key_mask = key_mask ? key_mask->data<uint8_t>() : nullptr;
   p.out = out.data<float>();
-  if (p.q_len > 0 && p.batch > 0) (dev == Device::cuda ? cuda::attention : cpu::attention)(p);
+  if (p.q_len > 0 && p.batch > 0) (dev == Device::cuda ? cuda::backend().attention : cpu::attention)(p);
   return out;
 }
 

@@ -24,6 +24,15 @@ void causal_conv1d(const float* x, const float* w, const float* bias, int64_t ba
                    int64_t channels, int64_t kernel, float* y);
 // rows x length; k_shared: one filter for all rows.
 void fft_conv(const float* u, const float* k, bool k_shared, int64_t rows, int64_t length, float* y);
-int64_t fft_conv_size(int64_t length);
+// Smallest 2^a 3^b 5^c 7^d >= 2L - 1 (inline: the CUDA backend library uses it too).
+inline int64_t fft_conv_size(int64_t length) {
+  const int64_t target = length * 2 - 1 > 1 ? length * 2 - 1 : 1;
+  for (int64_t n = target;; ++n) {
+    int64_t r = n;
+    for (int64_t p : {2, 3, 5, 7})
+      while (r % p == 0) r /= p;
+    if (r == 1) return n;
+  }
+}
 
 }  // namespace spindle::cpu

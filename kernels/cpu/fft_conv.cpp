@@ -75,16 +75,6 @@ void transform(const FftPlans& plans, const float* signal, int64_t length, FftBu
 
 }  // namespace
 
-int64_t fft_conv_size(int64_t length) {
-  const int64_t target = std::max<int64_t>(2 * length - 1, 1);
-  for (int64_t n = target;; ++n) {
-    int64_t r = n;
-    for (int64_t p : {2, 3, 5, 7})
-      while (r % p == 0) r /= p;
-    if (r == 1) return n;
-  }
-}
-
 void fft_conv(const float* u, const float* k, bool k_shared, int64_t rows, int64_t length, float* y) {
   if (rows == 0 || length == 0) return;
   const int64_t n = fft_conv_size(length);

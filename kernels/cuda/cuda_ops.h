@@ -3,8 +3,8 @@
 // kernels/ops.cpp and kernels/ops_scan.cpp, which has checked shapes, dtypes and devices.
 // Work is queued on the default stream; errors of the launch are checked (file and line), errors
 // of the run surface at the next synchronising call (a copy back to the host).
-// Without SPINDLE_HAVE_CUDA these are defined in kernels/cuda/fallback.cpp and throw Error (no
-// CUDA tensor can exist then, so they are unreachable in practice).
+// They are compiled into libspindle_cuda.so and reached through cuda::backend() (backend_table.h),
+// which throws Error with the reason when the backend is not available.
 #pragma once
 
 #include <cstdint>
