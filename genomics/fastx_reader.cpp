@@ -93,18 +93,4 @@ void normalize_bases(std::string& seq, BasePolicy policy, const std::string& fil
   }
 }
 
-std::string reverse_complement(const std::string& seq) {
-  std::string rc(seq.rbegin(), seq.rend());
-  for (char& c : rc) {
-    switch (c) {
-      case 'A': c = 'T'; break;
-      case 'C': c = 'G'; break;
-      case 'G': c = 'C'; break;
-      case 'T': c = 'A'; break;
-      default: c = 'N'; break;
-    }
-  }
-  return rc;
-}
-
 }  // namespace spindle

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "models/tokenizer.h"  // reverse_complement
+
 namespace spindle {
 
 struct SeqRecord {
@@ -46,7 +48,5 @@ class FastxReader {
 // Upper-cases `seq` in place and checks it against `policy`; throws Error("<file>: record <name>: ...").
 void normalize_bases(std::string& seq, BasePolicy policy, const std::string& file, const std::string& record);
 
-// Reverse complement of an upper-case ACGTN sequence.
-std::string reverse_complement(const std::string& seq);
 
 }  // namespace spindle
