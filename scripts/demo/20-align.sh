@@ -16,5 +16,5 @@ echo "output: $out/ERR5069949.bam"
 if command -v samtools >/dev/null; then
   samtools flagstat "$out/ERR5069949.bam" | grep -E 'in total|primary mapped|properly paired|singletons'
   echo "first alignments:"
-  samtools view "$out/ERR5069949.bam" | head -4 | cut -f 1-9 | column -t
+  samtools view "$out/ERR5069949.bam" | awk 'NR <= 4' | cut -f 1-9 | column -t  # awk reads all: no SIGPIPE under pipefail
 fi
