@@ -4,14 +4,14 @@
 # (bench/score_alignments.py: correct = primary on the true contig and strand, leftmost within
 # 20 bp). Read sets: ART HiSeq 2500 150 bp, ART MiSeq v3 250 bp, and mason (2% SNPs + 0.2%
 # 1-5 bp indels, 150 bp).
-# Usage: bench/align_bench.sh SPINDLE_BINARY [READS=20000] [THREADS=2] [WORKDIR=/tmp/spindle-align-bench]
+# Usage: bench/align_bench.sh SPINDLE_BINARY [READS=20000] [THREADS=2] [WORKDIR=build/bench/align]
 # Prints one TSV row per (read set, aligner); installs the Debian tools it needs when missing.
 set -euo pipefail
 spindle="$(realpath "$1")"
 reads="${2:-20000}"
 threads="${3:-2}"
-work="${4:-/tmp/spindle-align-bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
+work="${4:-$here/../build/bench/align}"  # simulated reads are kept there and reused
 genome="${SPINDLE_SHARED:-$here/../../shared}/data/genomes/ecoli_K12_MG1655.fasta.gz"
 mkdir -p "$work"
 cd "$work"

@@ -8,7 +8,7 @@ build=${1:?usage: esm2_bench.sh BUILD_DIR [THREADS] [REPS]}
 threads=${2:-2}
 reps=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
-model=${ESM2_BENCH_MODEL:-/tmp/spindle_esm2_t6_random}
+model=${ESM2_BENCH_MODEL:-$here/../build/bench/esm2_t6_random}
 [ -f "$model/model.safetensors" ] || /usr/bin/python3 "$here/esm2_ref.py" make-checkpoint "$model"
 for batch in 1 8; do
   for length in 256 1024; do

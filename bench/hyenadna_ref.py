@@ -8,41 +8,12 @@ Needs Debian python3-torch and python3-numpy. Reads/writes safetensors with nump
   hyenadna_ref.py make-checkpoint DIR --d-model 128 --n-layer 2 --max-seq-len 1000002
   hyenadna_ref.py forward DIR --length L [--threads 2] [--ids IDS.npy --logits OUT.npy]
 """
-import argparse, json, math, os, resource, struct, sys, time
+import argparse, json, math, os, resource, time
 
 import numpy as np
 import torch
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        assert e["dtype"] == "F32"
-        b, end = e["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[b:end], dtype=np.float32).reshape(e["shape"]).copy())
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        a = np.ascontiguousarray(t.detach().numpy().astype(np.float32))
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        offset += a.nbytes
-        blobs.append(a.tobytes())
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+from safetensors_np import read_safetensors, write_safetensors  # bench/ is sys.path[0]
 
 
 def make_checkpoint(args):

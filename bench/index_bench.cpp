@@ -2,7 +2,7 @@
 // clustered synthetic vectors, with build time, size on disk and peak RSS.
 //
 //   bench_index_bench --n 1000000 --dim 256 --queries 1000 --threads 2
-//       --factories 'Flat;HNSW32;IVF1024,PQ32' --ef 16,32,64,128 --nprobe 8,16,32,64 --out /tmp/ib
+//       --factories 'Flat;HNSW32;IVF1024,PQ32' --ef 16,32,64,128 --nprobe 8,16,32,64 --out build/bench/index
 //
 // Data: `clusters` Gaussian clusters in a 32-dimensional latent space (centres N(0, I), spread
 // 0.5), mapped to `dim` dimensions by one fixed random linear map, plus isotropic noise (sigma
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   int64_t n = 100000, dim = 256, n_queries = 1000, train_rows = 50000, ef_construction = 0;
   int threads = 2, clusters = 1000;
   std::string factories = "Flat;HNSW32;IVF1024,PQ32", efs = "16,32,64,128,256", nprobes = "4,8,16,32,64";
-  std::string out_dir = "/tmp/spindle-index-bench";
+  std::string out_dir = "build/bench/index";  // relative to the working directory, like --out
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
     if (key == "--n") n = std::atoll(value.c_str());

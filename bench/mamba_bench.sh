@@ -44,6 +44,9 @@ for L in $lengths; do
         --hidden "$work/h_spindle.npy" -t 2
     fi
     grep -h "forward_s" "$work/time.txt" || true
+    if [ "$L" -le "$seq_max" ]; then
+      measure "$kind L=$L torch-seq" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan seq --threads 2
+    fi
     if [ "$kind" = mamba ] && [ "$L" -gt "$m1_chunked_max" ]; then continue; fi
     measure "$kind L=$L torch-chunked" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan chunked \
       --threads 2 --hidden "$work/h_chunked.npy"
@@ -52,8 +55,5 @@ import sys, numpy as np
 a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
 print(f"  spindle vs torch-chunked hidden: max|diff| / max|ref| = {np.abs(a - b).max() / np.abs(b).max():.2e}")
 PY
-    if [ "$L" -le "$seq_max" ]; then
-      measure "$kind L=$L torch-seq" $ref forward "$work/$kind" --ids "$work/ids$L.npy" --scan seq --threads 2
-    fi
   done
 done
