@@ -44,6 +44,8 @@ void setup(CLI::App& app) {
   align->add_option("-R,--read-group", opts->read_group, "Read group header line, e.g. '@RG\\tID:x\\tSM:y'");
   align->add_flag("-p,--interleaved", opts->interleaved, "Reads file holds pairs as consecutive records");
   align->add_option("--reference", opts->reference_check, "FASTA that must match the indexed reference (checked)");
+  align->add_option("--model", opts->model_check,
+                    "Model directory the index was built with (checked; the index already records it)");
   align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read from the vector search (default 8)");
   align->add_option("-T,--min-score", opts->aligner.min_score, "Minimum alignment score to report (default 30)");
   align->add_option("-I,--insert-range", [opts](const CLI::results_t& r) {

@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/index_command.h"
 #include "cli/report.h"
+#include "genomics/model_encoder.h"
 #include "genomics/ref_index.h"
 #include "kernels/error.h"
 
@@ -20,6 +21,7 @@ struct IndexRefOptions {
   int window_bp = 0, stride_bp = 0;
   int kmer = 11, dim = 256;
   std::string factory = "Flat";
+  std::string model_dir;  // --model: embed windows with this model instead of the k-mer sketch
 };
 
 void report_progress(const std::string& what) {
@@ -38,12 +40,16 @@ void run(const IndexRefOptions& o) {
   options.factory = o.factory;
   Progress timer;
   Reference ref = load_reference(o.reference);
-  KmerSketchEncoder encoder(o.kmer, o.dim);
-  RefIndex::build(ref, encoder, options, o.output, report_progress);
+  std::unique_ptr<Encoder> encoder;
+  if (o.model_dir.empty())
+    encoder = std::make_unique<KmerSketchEncoder>(o.kmer, o.dim);
+  else
+    encoder = std::make_unique<ModelEncoder>(o.model_dir);
+  RefIndex::build(ref, *encoder, options, o.output, report_progress);
   size_t windows = make_windows(ref, options.window_bp, options.stride_bp).size();
   std::fprintf(stderr, "[spindle] indexed %zu sequences, %llu bp, %zu windows (%d bp, stride %d), encoder %s in %.2f s\n",
                ref.contigs.size(), static_cast<unsigned long long>(ref.total_length()), windows, options.window_bp,
-               options.stride_bp, encoder.description().c_str(), timer.elapsed_s());
+               options.stride_bp, encoder->description().c_str(), timer.elapsed_s());
   print_final_report();
 }
 
@@ -59,6 +65,8 @@ void setup(CLI::App& app) {
   ref->add_option("--stride", opts->stride_bp, "Window stride in bp (default: window - read length)");
   ref->add_option("-k,--kmer", opts->kmer, "k-mer length of the sketch encoder (default 11)");
   ref->add_option("--dim", opts->dim, "Sketch dimension (default 256)");
+  ref->add_option("--model", opts->model_dir,
+                  "Embed windows (and later reads) with this model directory (DNA-ESA) instead of the k-mer sketch");
   ref->add_option("--factory", opts->factory, "FAISS index factory string (default Flat: exact search)");
   ref->callback([opts] { run(*opts); });
 }

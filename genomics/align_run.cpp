@@ -1,5 +1,6 @@
 #include "genomics/align_run.h"
 
+#include "genomics/model_encoder.h"
 #include "kernels/error.h"
 
 namespace spindle {
@@ -35,6 +36,9 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   if (o.reads1 == "-" && o.reads2 == "-") throw UsageError("only one input can be stdin");
   RefIndex index = RefIndex::open(o.index_dir);
   if (!o.reference_check.empty()) index.check_same_reference(load_reference(o.reference_check), o.reference_check);
+  if (!o.model_check.empty() && ModelEncoder(o.model_check).description() != index.manifest().encoder)
+    throw Error(o.model_check + ": not the model this index was built with (index encoder: " +
+                index.manifest().encoder + ")");
 
   FastxReader reader1(o.reads1);
   std::unique_ptr<FastxReader> reader2;

@@ -19,6 +19,7 @@ struct AlignRunOptions {
   std::string output = "-";
   std::string read_group;        // -R text ("@RG\tID:x...", literal \t accepted)
   std::string reference_check;   // optional FASTA that must match the index
+  std::string model_check;       // optional model directory that must be the index's encoder
   int threads = 1;
   size_t batch_reads = 50000;    // reads (or pairs) per batch
   AlignerOptions aligner;

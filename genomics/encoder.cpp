@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "genomics/model_encoder.h"
 #include "kernels/error.h"
 
 namespace spindle {
@@ -71,13 +72,14 @@ void KmerSketchEncoder::encode(const std::vector<std::string_view>& seqs, float*
 }
 
 std::unique_ptr<Encoder> encoder_from_description(const std::string& description) {
+  if (description.rfind(ModelEncoder::kPrefix, 0) == 0) return ModelEncoder::from_description(description);
   int k = 0, dim = 0;
   unsigned long long seed = 0;
   if (std::sscanf(description.c_str(), "kmer-sketch-v1 k=%d dim=%d seed=%llu", &k, &dim, &seed) == 3) {
     auto enc = std::make_unique<KmerSketchEncoder>(k, dim, seed);
     if (enc->description() == description) return enc;
   }
-  throw Error("unknown encoder '" + description + "' (this build knows kmer-sketch-v1)");
+  throw Error("unknown encoder '" + description + "' (this build knows kmer-sketch-v1 and model-v1)");
 }
 
 }  // namespace spindle

@@ -135,6 +135,39 @@ TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
   }
 }
 
+// DNA-ESA: windows and reads embedded by a model (random-weight HyenaDNA in the HF layout). The
+// index records the model; aligning with another model is a one-line error without output.
+TEST_F(AlignCli, ModelEncoderIndexAlignsAndRefusesAnotherModel) {
+  const std::string dir = test::temp_dir() + "/model_esa";
+  fs::create_directories(dir);
+  for (const char* seed : {"5", "6"}) {
+    auto r = test::run_command(spindle() + " model init-random --d-model 32 --n-layer 2 --max-seq-len 1026 --seed " +
+                               seed + " -o " + dir + "/m" + seed);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto built = test::run_command(spindle() + " index ref " + data("sarscov2_MN908947.fasta") + " --model " + dir +
+                                 "/m5 -o " + dir + "/idx -t 2");
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  EXPECT_NE(built.err.find("encoder model-v1"), std::string::npos) << built.err;
+
+  const std::string out = dir + "/pe.bam";
+  auto r = test::run_command(spindle() + " align " + dir + "/idx " + data("sarscov2_ERR5069949_1.fastq.gz") + " " +
+                             data("sarscov2_ERR5069949_2.fastq.gz") + " --model " + dir + "/m5 -o " + out + " -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto total = test::run_command("samtools view -c " + out);
+  EXPECT_EQ(std::stoi(total.out), 200);
+  auto mapped = test::run_command("samtools view -c -F 4 " + out);
+  EXPECT_GE(std::stoi(mapped.out), 190);  // 198 measured: a 30 kb genome has only 199 windows
+
+  const std::string wrong = dir + "/wrong.bam";
+  auto other = test::run_command(spindle() + " align " + dir + "/idx " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                                 " --model " + dir + "/m6 -o " + wrong);
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("not the model this index was built with"), std::string::npos) << other.err;
+  EXPECT_FALSE(fs::exists(wrong));
+  EXPECT_EQ(entries(dir), 0);
+}
+
 TEST_F(AlignCli, UsageErrorsExitTwo) {
   auto r = test::run_command(spindle() + " align " + index() + " - - -o x.bam");
   EXPECT_EQ(r.exit_code, 2) << r.err;
