@@ -44,6 +44,11 @@ FamilyModel fit_family_model(FocusAlignment alignment, const FamilyModelOptions&
   if (options.fit_potts) {
     if (L < 2) throw Error("alignment has " + std::to_string(L) + " model column(s); a Potts model needs 2 or more");
     auto t1 = std::chrono::steady_clock::now();
+    say(std::string("potts: gaps ") + (options.plm.ignore_gaps ? "as missing data (plmc -g)" : "as a 21st state") +
+        ", lambda_h " + std::to_string(options.plm.lambda_h) + ", lambda_J " + std::to_string(options.plm.lambda_j) +
+        (options.plm.scale_lambda_j ? " x 20 x (L-1)" : "") + ", stop at |g|/max(1,|x|) <= " +
+        std::to_string(options.plm.gradient_tolerance) + " or " + std::to_string(options.plm.max_iterations) +
+        " iterations");
     PlmReport report;
     model.potts = fit_potts_plm(alignment.states.data(), n, L, weights, options.plm, &report,
                                 [&](int it, double f, double g) {

@@ -36,7 +36,7 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 double conditional_block(size_t i, size_t n0, size_t nb, size_t length, size_t n_total, const uint8_t* __restrict columns,
                          const float* __restrict weights, const float* __restrict h_i, const float* __restrict jp_i,
                          float* __restrict gp_i, float* __restrict gh_i, float* __restrict energy,
-                         const uint8_t* __restrict order, const uint16_t* __restrict starts) {
+                         const uint8_t* __restrict order, const uint16_t* __restrict starts, bool ignore_gaps) {
   for (size_t n = 0; n < nb; ++n) {
     float* e = energy + n * kQP;
     for (int a = 0; a < kQP; ++a) e[a] = a < kQ ? h_i[a] : 0.0f;
@@ -58,22 +58,30 @@ double conditional_block(size_t i, size_t n0, size_t nb, size_t length, size_t n
     }
   }
   // Softmax over the q states; residual r(a) = w (P(a) - [a == x_i]) is d(-w log P)/dE(a).
+  // Ignoring gaps (plmc -g): a sequence with a gap at i has no conditional (zero residual), and
+  // the softmax runs over the amino acids only (the gap's residual stays zero).
   const uint8_t* xi = columns + i * n_total + n0;
+  const int first = ignore_gaps ? 1 : 0;
   double objective = 0.0;
   for (size_t n = 0; n < nb; ++n) {
     float* e = energy + n * kQP;
-    float m = e[0];
-    for (int a = 1; a < kQ; ++a) m = std::max(m, e[a]);
+    if (ignore_gaps && xi[n] == kGapState) {
+      for (int a = 0; a < kQP; ++a) e[a] = 0.0f;
+      continue;
+    }
+    float m = e[first];
+    for (int a = first + 1; a < kQ; ++a) m = std::max(m, e[a]);
     float observed = e[xi[n]] - m;
     float sum = 0.0f;
-    for (int a = 0; a < kQ; ++a) {
+    for (int a = first; a < kQ; ++a) {
       e[a] = std::exp(e[a] - m);
       sum += e[a];
     }
     const float w = weights[n0 + n];
     objective -= static_cast<double>(w) * (observed - std::log(sum));
     const float scale = w / sum;
-    for (int a = 0; a < kQ; ++a) e[a] *= scale;
+    for (int a = first; a < kQ; ++a) e[a] *= scale;
+    if (ignore_gaps) e[0] = 0.0f;
     e[xi[n]] -= w;
   }
   for (size_t n = 0; n < nb; ++n) {
@@ -118,6 +126,7 @@ struct PseudoLikelihood::Impl {
   std::vector<float> weights;
   double lambda_h = 0, lambda_j = 0;
   int threads = 1;
+  bool ignore_gaps = false;
   // Couplings and their gradients laid out per conditional: [i][j][state of j][state of i (padded)].
   std::vector<float> jp, gp, gh;
   // Per block of kBlock sequences and column j: in-block indices grouped by state (order) and
@@ -127,10 +136,11 @@ struct PseudoLikelihood::Impl {
 };
 
 PseudoLikelihood::PseudoLikelihood(const uint8_t* states, size_t n, size_t length, const std::vector<float>& weights,
-                                   double lambda_h, double lambda_j, int threads)
+                                   double lambda_h, double lambda_j, int threads, bool ignore_gaps)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.length = length;
+  m.ignore_gaps = ignore_gaps;
   m.lambda_h = lambda_h;
   m.lambda_j = lambda_j;
   m.threads = threads > 0 ? threads : omp_get_max_threads();
@@ -222,10 +232,12 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
         size_t nb = std::min(kBlock, N - n0);
         objective += conditional_block(i, n0, nb, L, N, m.columns.data(), m.weights.data(), fields + i * kQ, jp_i,
                                        gp_i, gh_i, energy.data(), m.order.data() + bl * L * kBlock,
-                                       m.starts.data() + bl * L * (kQ + 1));
+                                       m.starts.data() + bl * L * (kQ + 1), m.ignore_gaps);
       }
     }
     // Pack: a coupling J_ij enters conditionals i and j; its gradient is the sum of both.
+    // Ignoring gaps, every gap parameter gets a zero gradient, so from zero it stays zero (the
+    // residual rows summed for gapped neighbours land in J_ij(., gap) and are dropped here).
 #pragma omp for schedule(dynamic, 1) reduction(+ : reg)
     for (size_t i = 0; i < L; ++i) {
       for (int a = 0; a < kQ; ++a) {
@@ -233,6 +245,7 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
         gradient[i * kQ + a] = m.gh[i * kQP + a] + static_cast<float>(2.0 * m.lambda_h) * h;
         reg += m.lambda_h * h * h;
       }
+      if (m.ignore_gaps) gradient[i * kQ + kGapState] = 0.0f;
       for (size_t j = i + 1; j < L; ++j) {
         size_t p = pair(i, j);
         const float* src = couplings + p * kQ * kQ;
@@ -245,6 +258,8 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
             dst[a * kQ + b] = g_ij[b * kQP + a] + g_ji[a * kQP + b] + static_cast<float>(2.0 * m.lambda_j) * v;
             reg += m.lambda_j * v * v;
           }
+        if (m.ignore_gaps)
+          for (int k = 0; k < kQ; ++k) dst[kGapState * kQ + k] = dst[k * kQ + kGapState] = 0.0f;
       }
     }
   }
@@ -255,19 +270,22 @@ PottsModel fit_potts_plm(const uint8_t* states, size_t n, size_t length, const s
                          const PlmOptions& options, PlmReport* report, const LbfgsProgress& progress) {
   double lambda_j = options.lambda_j;
   if (options.scale_lambda_j) lambda_j *= static_cast<double>(kQ - 1) * static_cast<double>(length - 1);
-  PseudoLikelihood plm(states, n, length, weights, options.lambda_h, lambda_j, options.threads);
+  PseudoLikelihood plm(states, n, length, weights, options.lambda_h, lambda_j, options.threads, options.ignore_gaps);
 
   std::vector<float> x(plm.n_parameters(), 0.0f);
   // Start the fields at the centred independent-sites log-frequencies: a good first guess.
+  // Ignoring gaps, the gap field stays zero and the others are centred over the 20 amino acids.
   IndependentModel independent = fit_independent_model(states, n, length, weights, 1.0);
+  const int first = options.ignore_gaps ? 1 : 0;
   for (size_t i = 0; i < length; ++i) {
     double mean = 0.0;
-    for (int a = 0; a < kQ; ++a) mean += independent.log_f(i, static_cast<uint8_t>(a));
-    mean /= kQ;
-    for (int a = 0; a < kQ; ++a) x[i * kQ + a] = static_cast<float>(independent.log_f(i, static_cast<uint8_t>(a)) - mean);
+    for (int a = first; a < kQ; ++a) mean += independent.log_f(i, static_cast<uint8_t>(a));
+    mean /= kQ - first;
+    for (int a = first; a < kQ; ++a) x[i * kQ + a] = static_cast<float>(independent.log_f(i, static_cast<uint8_t>(a)) - mean);
   }
   LbfgsOptions lbfgs;
   lbfgs.max_iterations = options.max_iterations;
+  lbfgs.gradient_tolerance = options.gradient_tolerance;
   lbfgs.threads = options.threads;
   LbfgsResult result = minimize_lbfgs(
       x, [&plm](const std::vector<float>& p, std::vector<float>& g) { return plm.evaluate(p, g); }, lbfgs, progress);

@@ -101,6 +101,17 @@ TEST(ScoreCli, PottsInlineMutationsSaveAndReloadGiveIdenticalScores) {
   };
   EXPECT_EQ(field(rows[1], 1), field(rows[4], 1));
   EXPECT_FALSE(field(rows[2], 1).empty());
+  // Gaps are missing data by default (plmc -g); --gap-state fits the gap as a 21st state instead,
+  // which changes the Potts score but not the independent one.
+  EXPECT_NE(fit.err.find("potts: gaps as missing data (plmc -g)"), std::string::npos) << fit.err;
+  auto state = test::run_command(score_cmd("--msa " + dir + "/small.a2m " + muts + " --max-iter 2 -t 2 --gap-state -o " +
+                                           dir + "/state.csv"));
+  ASSERT_EQ(state.exit_code, 0) << state.err;
+  EXPECT_NE(state.err.find("potts: gaps as a 21st state"), std::string::npos) << state.err;
+  auto state_rows = lines_of(slurp(dir + "/state.csv"));
+  ASSERT_EQ(state_rows.size(), 7u);
+  EXPECT_NE(field(state_rows[1], 1), field(rows[1], 1));
+  EXPECT_EQ(field(state_rows[1], 2), field(rows[1], 2));
 }
 
 TEST(ScoreCli, BadInputsFailWithOneLineAndNoOutput) {
