@@ -5,6 +5,7 @@
 
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,18 +42,17 @@ static std::string version_text() {
 
 }  // namespace spindle::cli
 
-// libgomp reads OMP_WAIT_POLICY once, in its library constructor (before main). Its default spins
-// idle threads, which on a shared machine cost 3-4x wall time in measurements here (16k-token
-// Mamba: 13.7 s spinning vs 3.6 s passive). So unless the user chose a policy, set PASSIVE from the
-// executable's .preinit_array, which the dynamic loader runs before any shared library's
-// constructor (and after libc's early init, so setenv is safe). This replaced a re-exec of
-// /proc/self/exe that cost 30 ms of start-up per command. `OMP_DISPLAY_ENV=true spindle --version`
-// shows the policy libgomp took.
-static void prefer_passive_openmp_waits(int, char**, char**) {
-  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
+// libgomp reads OMP_WAIT_POLICY once, when it is loaded (before main). Its default spins idle
+// threads, which on a shared machine cost 3-4x wall time in measurements here (16k-token Mamba:
+// 13.7 s spinning vs 3.6 s passive; 131k-token HyenaDNA under load: 50-75 s vs 17-20 s). So unless
+// the user chose a policy, re-execute once with PASSIVE; file descriptors (stdin pipes) carry over
+// the exec. Costs ~30 ms. Setting the variable from .preinit_array instead was tried and does not
+// work: libgomp still saw the default (`OMP_DISPLAY_ENV=verbose` showed GOMP_SPINCOUNT 300000).
+static void prefer_passive_openmp_waits(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
 }
-__attribute__((section(".preinit_array"), used)) static void (*const preinit_openmp_policy)(int, char**, char**) =
-    prefer_passive_openmp_waits;
 
 // glibc serves blocks above a dynamic threshold with fresh mmaps and returns them on free, so a
 // forward pass that allocates the same per-layer buffers again and again page-faults them in every
@@ -67,6 +67,7 @@ static void keep_mid_size_buffers_in_heap() {
 
 int main(int argc, char** argv) {
   using namespace spindle;
+  prefer_passive_openmp_waits(argv);
   keep_mid_size_buffers_in_heap();
   for (int i = 0; i < argc; ++i) cli::g_command_line += (i ? " " : "") + std::string(argv[i]);
 
