@@ -160,7 +160,7 @@ void setup(CLI::App& app) {
   cmd->add_flag("--eval", o->eval, "Print Spearman, AUC and NDCG@10% of each model against --score-col");
   cmd->add_option("--score-col", o->score_column, "Measured fitness column for --eval");
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
-  cmd->add_option("--theta", o->theta, "Sequence weights: neighbours differ at < theta x L columns")->capture_default_str();
+  cmd->add_option("--theta", o->theta, "Sequence weights: neighbours are identical at >= (1 - theta) x L columns")->capture_default_str();
   cmd->add_option("--lambda-h", o->lambda_h, "L2 penalty on fields")->capture_default_str();
   cmd->add_option("--lambda-j", o->lambda_j, "L2 penalty on couplings, times (q-1)(L-1)")->capture_default_str();
   cmd->add_option("--max-iter", o->max_iterations, "L-BFGS iteration limit for the Potts fit")->capture_default_str();

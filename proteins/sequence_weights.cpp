@@ -22,8 +22,10 @@ size_t count_mismatches(const uint8_t* a, const uint8_t* b, size_t length) {
 
 std::vector<float> compute_sequence_weights(const uint8_t* states, size_t n, size_t length, double theta,
                                             int threads) {
-  // Strictly fewer than theta * L differences makes a neighbour ("less than theta divergence").
-  const double limit = theta * static_cast<double>(length);
+  // plmc's rule: a neighbour shares at least (1 - theta) * L identical columns (gaps included),
+  // i.e. "80% identity" at theta 0.2. Written as plmc writes it, so the boundary (L a multiple of
+  // 1 / theta) falls the same way.
+  const double min_identical = (1.0 - theta) * static_cast<double>(length);
   std::vector<uint32_t> neighbours(n, 1);  // itself
   int n_threads = threads > 0 ? threads : omp_get_max_threads();
 #pragma omp parallel num_threads(n_threads)
@@ -34,7 +36,7 @@ std::vector<float> compute_sequence_weights(const uint8_t* states, size_t n, siz
     for (size_t i = 0; i < n; ++i) {
       const uint8_t* a = states + i * length;
       for (size_t j = i + 1; j < n; ++j) {
-        if (static_cast<double>(count_mismatches(a, states + j * length, length)) < limit) {
+        if (static_cast<double>(length - count_mismatches(a, states + j * length, length)) >= min_identical) {
           ++local[i];
           ++local[j];
         }

@@ -1,6 +1,6 @@
 // Sequence reweighting for MSA models (EVmutation/plmc): each sequence's weight is 1 / the number
-// of sequences (itself included) that differ from it at fewer than theta * L model columns, so
-// clusters of near-identical homologues count once. theta 0.2 is "80% identity".
+// of sequences (itself included) identical to it at (1 - theta) * L or more model columns (plmc's
+// rule), so clusters of near-identical homologues count once. theta 0.2 is "80% identity".
 #pragma once
 
 #include <cstddef>

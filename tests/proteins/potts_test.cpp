@@ -210,7 +210,9 @@ TEST(FamilyModel, FitScoreSaveLoadRoundTrip) {
   o.plm.max_iterations = 50;
   auto model = std::make_shared<FamilyModel>(fit_family_model(a, o));
   ASSERT_TRUE(model->potts && model->independent);
-  EXPECT_NEAR(model->n_effective, 6.0, 1e-6);  // 7 rows; theta 0.2 x 5 columns: only the identical focus and "a" are neighbours
+  // 7 rows; neighbours share >= 4 of 5 columns (plmc's rule at theta 0.2): focus, a: 1/3 each
+  // (with b), b: 1/5 (focus, a, d, f), c, d, e, f: 1/2 each.
+  EXPECT_NEAR(model->n_effective, 2.0 / 3 + 0.2 + 2.0, 1e-5);
   save_family_model(dir + "/fam.model", *model);
   auto loaded = std::make_shared<FamilyModel>(load_family_model(dir + "/fam.model"));
   number_focus_columns(loaded->columns, wt, dir + "/fam.model");

@@ -19,7 +19,7 @@ std::vector<uint8_t> encode(const std::vector<std::string>& rows) {
 TEST(SequenceWeights, InverseNeighbourCountsOnHandMadeMsa) {
   // Pairwise differences (L = 5): s0-s1 1, s0-s3 2, s1-s3 1, s2-s4 0, everything else >= 3.
   auto states = encode({"AAAAA", "AAAAC", "CCCCC", "AAACC", "CCCCC"});
-  // theta 0.3: neighbours differ at < 1.5 columns.
+  // theta 0.3: neighbours are identical at >= 3.5 columns (differ at <= 1).
   for (int threads : {1, 2}) {
     auto w = compute_sequence_weights(states.data(), 5, 5, 0.3, threads);
     EXPECT_FLOAT_EQ(w[0], 1.0f / 2);  // itself, s1
@@ -28,8 +28,14 @@ TEST(SequenceWeights, InverseNeighbourCountsOnHandMadeMsa) {
     EXPECT_FLOAT_EQ(w[3], 1.0f / 2);  // itself, s1
     EXPECT_FLOAT_EQ(w[4], 1.0f / 2);
   }
-  // theta 0.2 on 5 columns: only identical rows (< 1 difference) are neighbours.
-  auto strict = compute_sequence_weights(states.data(), 5, 5, 0.2, 2);
+  // theta 0.2 on 5 columns, the boundary case: plmc counts identity >= (1 - 0.2) x 5 = 4 columns,
+  // so one difference still makes a neighbour, two do not.
+  auto boundary = compute_sequence_weights(states.data(), 5, 5, 0.2, 2);
+  EXPECT_FLOAT_EQ(boundary[0], 1.0f / 2);  // itself, s1
+  EXPECT_FLOAT_EQ(boundary[1], 1.0f / 3);  // itself, s0, s3
+  EXPECT_FLOAT_EQ(boundary[2], 1.0f / 2);  // itself, s4
+  // theta 0.1: identity >= 4.5 columns, only identical rows.
+  auto strict = compute_sequence_weights(states.data(), 5, 5, 0.1, 2);
   EXPECT_FLOAT_EQ(strict[0], 1.0f);
   EXPECT_FLOAT_EQ(strict[2], 0.5f);
 }
