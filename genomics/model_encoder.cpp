@@ -70,9 +70,8 @@ ModelEncoder::ModelEncoder(const std::string& dir) {
 int ModelEncoder::dim() const { return static_cast<int>(embedder_->dimension()); }
 
 // One sequence per thread: reads and windows are a few hundred tokens, too little work to split
-// one forward pass across threads (measured: a 64 x 300-token HyenaDNA batch took 0.15 s on one
-// thread and 1.1 s on two under load, lost in per-op synchronisation). Nested OpenMP is off, so
-// each forward runs single-threaded; the model's caches are locked.
+// one forward pass across threads (dozens of parallel regions with microseconds of work each).
+// Nested OpenMP is off, so each forward runs single-threaded; the model's caches are locked.
 void ModelEncoder::encode(const std::vector<std::string_view>& seqs, float* out) const {
   const int D = dim();
   std::exception_ptr failure;
