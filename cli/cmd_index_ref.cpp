@@ -20,7 +20,7 @@ struct IndexRefOptions {
   int read_length = 150;
   int window_bp = 0, stride_bp = 0;
   int kmer = 11, dim = 256;
-  std::string factory = "Flat";
+  std::string factory;  // empty: Int8Flat for the sketch, Flat for --model
   std::string model_dir;  // --model: embed windows with this model instead of the k-mer sketch
 };
 
@@ -47,9 +47,10 @@ void run(const IndexRefOptions& o) {
     encoder = std::make_unique<ModelEncoder>(o.model_dir);
   RefIndex::build(ref, *encoder, options, o.output, report_progress);
   size_t windows = make_windows(ref, options.window_bp, options.stride_bp).size();
-  std::fprintf(stderr, "[spindle] indexed %zu sequences, %llu bp, %zu windows (%d bp, stride %d), encoder %s in %.2f s\n",
+  std::fprintf(stderr, "[spindle] indexed %zu sequences, %llu bp, %zu windows (%d bp, stride %d), encoder %s, vector index %s in %.2f s\n",
                ref.contigs.size(), static_cast<unsigned long long>(ref.total_length()), windows, options.window_bp,
-               options.stride_bp, encoder->description().c_str(), timer.elapsed_s());
+               options.stride_bp, encoder->description().c_str(), default_factory(*encoder, options.factory).c_str(),
+               timer.elapsed_s());
   print_final_report();
 }
 
@@ -67,7 +68,7 @@ void setup(CLI::App& app) {
   ref->add_option("--dim", opts->dim, "Sketch dimension (default 256)");
   ref->add_option("--model", opts->model_dir,
                   "Embed windows (and later reads) with this model directory (DNA-ESA) instead of the k-mer sketch");
-  ref->add_option("--factory", opts->factory, "FAISS index factory string (default Flat: exact search)");
+  ref->add_option("--factory", opts->factory, "Window vector index: Int8Flat (exhaustive, exact for k-mer sketches; the default without --model) or a FAISS factory string (Flat: the default with --model)");
   ref->callback([opts] { run(*opts); });
 }
 

@@ -32,6 +32,11 @@ std::vector<Window> make_windows(const Reference& ref, int window_bp, int stride
   return windows;
 }
 
+std::string default_factory(const Encoder& encoder, const std::string& requested) {
+  if (!requested.empty()) return requested;
+  return dynamic_cast<const KmerSketchEncoder*>(&encoder) ? "Int8Flat" : "Flat";
+}
+
 void RefIndex::build(const Reference& ref, const Encoder& encoder, const RefIndexOptions& options,
                      const std::string& dir, void (*progress)(const std::string&)) {
   std::vector<Window> windows = make_windows(ref, options.window_bp, options.stride_bp);
@@ -58,7 +63,7 @@ void RefIndex::build(const Reference& ref, const Encoder& encoder, const RefInde
   }
 
   BuildOptions build;
-  build.factory = options.factory;
+  build.factory = default_factory(encoder, options.factory);
   build.metric = Metric::cosine;
   build.producer = encoder.description();
   VectorStore store = VectorStore::build(vectors.data(), n, dim, {}, build);

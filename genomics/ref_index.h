@@ -22,7 +22,10 @@ namespace spindle {
 struct RefIndexOptions {
   int window_bp = 300;
   int stride_bp = 150;
-  std::string factory = "Flat";  // FAISS factory for the window vectors
+  // Vector index for the window vectors (index/vector_store.h); empty = the encoder's default:
+  // Int8Flat for the k-mer sketch (it scores every window like Flat, 4x faster, and exactly,
+  // since sketches are integer counts), Flat for model embeddings (real-valued: int8 would round).
+  std::string factory;
   int threads = 0;               // 0 = all cores
 };
 
@@ -44,6 +47,9 @@ struct RefIndexManifest {
   bool both_strands = false;
   std::string written_by;
 };
+
+// `requested`, or when empty the vector index for `encoder` described at RefIndexOptions::factory.
+std::string default_factory(const Encoder& encoder, const std::string& requested);
 
 class RefIndex {
  public:

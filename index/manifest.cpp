@@ -68,9 +68,9 @@ VectorStoreManifest read_manifest(const std::string& path) {
   VectorStoreManifest m;
   m.format_version = field<int>(j, "format_version", path);
   // Never guess at a layout we do not know: a newer writer may have changed field meanings.
-  if (m.format_version != VectorStoreManifest::kFormatVersion)
+  if (m.format_version < 1 || m.format_version > VectorStoreManifest::kFormatVersion)
     throw Error(path + ": unknown manifest format version " + std::to_string(m.format_version) +
-                " (this spindle reads version " + std::to_string(VectorStoreManifest::kFormatVersion) + ")");
+                " (this spindle reads versions 1 to " + std::to_string(VectorStoreManifest::kFormatVersion) + ")");
   m.dim = field<int64_t>(j, "dim", path);
   if (m.dim <= 0) throw Error(path + ": manifest dim must be positive");
   try {
@@ -79,6 +79,9 @@ VectorStoreManifest read_manifest(const std::string& path) {
     throw Error(path + ": " + e.what());
   }
   m.factory = field<std::string>(j, "factory", path);
+  if (m.factory == "Int8Flat" && m.format_version < 2)
+    throw Error(path + ": factory Int8Flat needs manifest format version 2, the manifest says " +
+                std::to_string(m.format_version));
   m.count = field<int64_t>(j, "count", path);
   if (m.count < 0) throw Error(path + ": manifest count is negative");
   m.producer = field<std::string>(j, "producer", path);

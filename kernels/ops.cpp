@@ -40,6 +40,12 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   (gpu_pointer(c) ? cuda::backend().gemm_bf16 : cpu::gemm_bf16)(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+void gemm_s8s8s32_nt(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb,
+                     int32_t* c, int64_t ldc) {
+  if (gpu_pointer(c) || gpu_pointer(a) || gpu_pointer(b)) throw Error("gemm_s8s8s32_nt: CPU only, got a device pointer");
+  cpu::gemm_s8s8s32_nt(m, n, k, a, lda, b, ldb, c, ldc);
+}
+
 void linear_into(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& out, float beta) {
   const Device dev = x.device();
   require_f32(x, dev, "linear", "x");

@@ -17,6 +17,12 @@ void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
 void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// Row-major C[M,N] = A[M,K] * B[N,K]^T in exact int32 arithmetic, CPU only (a device pointer is an
+// Error). Inputs must lie in [-64, 63]: without VNNI, oneDNN sums pairs of u8*s8 products in int16
+// (A is shifted by 128 internally), which stays exact only for operands this small.
+void gemm_s8s8s32_nt(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb,
+                     int32_t* c, int64_t ldc);
+
 // y[..., N] = x[..., K] @ weight[N, K]^T (+ bias[N]). The PyTorch nn.Linear convention.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 // As linear, writing into `out` (shape [..., N]); beta = 1 accumulates into out.

@@ -11,6 +11,9 @@ void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
 void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+void gemm_s8s8s32_nt(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb,
+                     int32_t* c, int64_t ldc);
+
 void layer_norm(const float* x, const float* w, const float* b, float eps, int64_t rows, int64_t cols, float* y);
 void rms_norm(const float* x, const float* w, float eps, int64_t rows, int64_t cols, float* y);
 void gelu_erf(float* x, int64_t n);

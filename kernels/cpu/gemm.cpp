@@ -79,4 +79,12 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   stream.wait();
 }
 
+void gemm_s8s8s32_nt(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb,
+                     int32_t* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  const int32_t no_offset = 0;
+  dnnl_status_t status = dnnl_gemm_s8s8s32('N', 'T', 'F', m, n, k, 1.f, a, lda, 0, b, ldb, 0, 0.f, c, ldc, &no_offset);
+  SPINDLE_ASSERT(status == dnnl_success);
+}
+
 }  // namespace spindle::cpu

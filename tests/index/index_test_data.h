@@ -1,6 +1,8 @@
 // Small synthetic vector sets for the index tests, and a brute-force reference search.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "index/vector_store.h"
+#include "kernels/error.h"
 #include "kernels/tensor.h"
 
 namespace spindle::test {
@@ -65,6 +68,19 @@ inline SearchResult brute_force(const Tensor& base, const Tensor& queries, int64
     }
   }
   return r;
+}
+
+// Runs `f`, expects an Error whose message contains `needle` and has no newline.
+template <typename F>
+void expect_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no error thrown; expected one containing '" << needle << "'";
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find(needle), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
 }
 
 // Fraction of the reference's top-k ids found in the result's top-k, over all queries.

@@ -15,19 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::clustered_vectors;
-
-// Runs `f`, expects an Error whose message contains `needle` and has no newline.
-template <typename F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown; expected one containing '" << needle << "'";
-  } catch (const Error& e) {
-    std::string what = e.what();
-    EXPECT_NE(what.find(needle), std::string::npos) << what;
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-  }
-}
+using test::expect_error;
 
 BuildOptions flat() {
   BuildOptions o;
@@ -101,8 +89,9 @@ TEST(VectorStoreErrors, WrongIdCount) {
 
 TEST(VectorStoreErrors, UnknownManifestVersion) {
   std::string dir = saved_store();
-  rewrite_manifest(dir, [](nlohmann::json& j) { j["format_version"] = 2; });
-  expect_error([&] { VectorStore::open(dir); }, "manifest.json: unknown manifest format version 2");
+  rewrite_manifest(dir, [](nlohmann::json& j) { j["format_version"] = VectorStoreManifest::kFormatVersion + 1; });
+  expect_error([&] { VectorStore::open(dir); }, "manifest.json: unknown manifest format version " +
+                                                    std::to_string(VectorStoreManifest::kFormatVersion + 1));
 }
 
 TEST(VectorStoreErrors, ManifestMissingFieldOrNotJson) {

@@ -1,0 +1,202 @@
+#include "index/int8_flat.h"
+
+#include <faiss/impl/FaissAssert.h>
+#include <faiss/utils/Heap.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "kernels/error.h"
+#include "kernels/ops.h"
+
+namespace spindle::detail {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'P', 'N', 'D', 'L', 'I', '8', 'F'};
+constexpr uint32_t kFileVersion = 1;
+constexpr int64_t kHeaderBytes = 8 + 4 + 8 + 8;
+
+// Rows of queries and of stored vectors per GEMM: the int32 block (128 x 2048 x 4 B = 1 MiB)
+// stays in cache between the GEMM that writes it and the top-k pass that reads it.
+constexpr int64_t kQueryBlock = 128;
+constexpr int64_t kBaseBlock = 2048;
+
+// codes = round(x / scale); returns the scale (0 for a zero vector). A vector proportional to
+// integers of magnitude <= kMaxCode (a normalised count sketch) gets the scale that makes its codes
+// exactly those integers, so its scores are exact; any other gets scale = max|x| / kMaxCode.
+float quantize(const float* x, int64_t d, int8_t* codes) {
+  float max_abs = 0, min_abs = std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < d; ++j) {
+    const float a = std::fabs(x[j]);
+    max_abs = std::max(max_abs, a);
+    if (a > 0) min_abs = std::min(min_abs, a);
+  }
+  if (!(max_abs > 0) || !std::isfinite(max_abs)) {
+    std::memset(codes, 0, d);
+    return 0.f;
+  }
+  if (max_abs <= (IndexInt8Flat::kMaxCode + 0.5f) * min_abs) {
+    // Is x = min_abs * (integers)? Allow float rounding from the normalisation.
+    const float inv = 1.f / min_abs;
+    bool integral = true;
+    for (int64_t j = 0; j < d && integral; ++j) {
+      const float c = x[j] * inv;
+      integral = std::fabs(c - std::nearbyint(c)) < 1e-3f;
+    }
+    if (integral) {
+      for (int64_t j = 0; j < d; ++j) codes[j] = static_cast<int8_t>(std::nearbyint(x[j] * inv));
+      return min_abs;
+    }
+  }
+  const float scale = max_abs / IndexInt8Flat::kMaxCode, inv = 1.f / scale;
+  for (int64_t j = 0; j < d; ++j) {
+    float c = std::nearbyint(x[j] * inv);
+    codes[j] = static_cast<int8_t>(std::clamp(c, -float(IndexInt8Flat::kMaxCode), float(IndexInt8Flat::kMaxCode)));
+  }
+  return scale;
+}
+
+}  // namespace
+
+IndexInt8Flat::IndexInt8Flat(idx_t d) : faiss::Index(d, faiss::METRIC_INNER_PRODUCT) { is_trained = true; }
+
+void IndexInt8Flat::add(idx_t n, const float* x) {
+  std::vector<idx_t> fresh(n);
+  for (idx_t i = 0; i < n; ++i) fresh[i] = ntotal + i;
+  add_with_ids(n, x, fresh.data());
+}
+
+void IndexInt8Flat::add_with_ids(idx_t n, const float* x, const idx_t* xids) {
+  codes.resize((ntotal + n) * d);
+  scales.resize(ntotal + n);
+#pragma omp parallel for schedule(static) if (n > 4096)
+  for (idx_t i = 0; i < n; ++i) scales[ntotal + i] = quantize(x + i * d, d, codes.data() + (ntotal + i) * d);
+  ids.insert(ids.end(), xids, xids + n);
+  ntotal += n;
+}
+
+void IndexInt8Flat::search(idx_t n, const float* x, idx_t k, float* distances, idx_t* labels,
+                           const faiss::SearchParameters* params) const {
+  FAISS_THROW_IF_NOT_MSG(k > 0, "k must be positive");
+  FAISS_THROW_IF_NOT_MSG(!params, "Int8Flat takes no search parameters");
+  const idx_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
+#pragma omp parallel for schedule(dynamic, 1) if (blocks > 1 && !omp_in_parallel())
+  for (idx_t b = 0; b < blocks; ++b) {
+    const idx_t q0 = b * kQueryBlock, nq = std::min(kQueryBlock, n - q0);
+    std::vector<int8_t> q_codes(nq * d);
+    std::vector<float> q_scales(nq);
+    for (idx_t i = 0; i < nq; ++i) {
+      q_scales[i] = quantize(x + (q0 + i) * d, d, q_codes.data() + i * d);
+      faiss::minheap_heapify(k, distances + (q0 + i) * k, labels + (q0 + i) * k);
+    }
+    std::vector<int32_t> dots(nq * std::min<idx_t>(kBaseBlock, std::max<idx_t>(ntotal, 1)));
+    for (idx_t r0 = 0; r0 < ntotal; r0 += kBaseBlock) {
+      const idx_t nr = std::min(kBaseBlock, ntotal - r0);
+      ops::gemm_s8s8s32_nt(nq, nr, d, q_codes.data(), d, codes.data() + r0 * d, d, dots.data(), nr);
+      const float* row_scales = scales.data() + r0;
+      for (idx_t i = 0; i < nq; ++i) {
+        // Heap values leave out the query's scale (positive, the same for every row): one multiply less.
+        float* heap_scores = distances + (q0 + i) * k;
+        idx_t* heap_rows = labels + (q0 + i) * k;
+        const int32_t* dot = dots.data() + i * nr;
+        float worst = heap_scores[0];
+        for (idx_t r = 0; r < nr; ++r) {
+          const float s = static_cast<float>(dot[r]) * row_scales[r];
+          if (s > worst) {
+            faiss::minheap_replace_top(k, heap_scores, heap_rows, s, r0 + r);
+            worst = heap_scores[0];
+          }
+        }
+      }
+    }
+    for (idx_t i = 0; i < nq; ++i) {
+      float* heap_scores = distances + (q0 + i) * k;
+      idx_t* heap_rows = labels + (q0 + i) * k;
+      faiss::minheap_reorder(k, heap_scores, heap_rows);
+      for (idx_t j = 0; j < k; ++j) {
+        if (heap_rows[j] < 0) continue;  // fewer than k stored vectors
+        heap_scores[j] *= q_scales[i];
+        heap_rows[j] = ids[heap_rows[j]];
+      }
+    }
+  }
+}
+
+void IndexInt8Flat::reset() {
+  codes.clear();
+  scales.clear();
+  ids.clear();
+  ntotal = 0;
+}
+
+void IndexInt8Flat::reconstruct(idx_t key, float* recons) const {
+  FAISS_THROW_IF_NOT_MSG(key >= 0 && key < ntotal, "row out of range");
+  for (idx_t j = 0; j < d; ++j) recons[j] = scales[key] * codes[key * d + j];
+}
+
+void IndexInt8Flat::check_compatible_for_merge(const faiss::Index& other) const {
+  auto* o = dynamic_cast<const IndexInt8Flat*>(&other);
+  FAISS_THROW_IF_NOT_MSG(o && o->d == d && o->metric_type == metric_type, "not an Int8Flat index of the same dimension");
+}
+
+void IndexInt8Flat::merge_from(faiss::Index& other, idx_t add_id) {
+  check_compatible_for_merge(other);
+  auto& o = static_cast<IndexInt8Flat&>(other);
+  codes.insert(codes.end(), o.codes.begin(), o.codes.end());
+  scales.insert(scales.end(), o.scales.begin(), o.scales.end());
+  for (idx_t id : o.ids) ids.push_back(id + add_id);
+  ntotal += o.ntotal;
+  o.reset();
+}
+
+void IndexInt8Flat::write(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary);
+  const int64_t dim = d, n = ntotal;
+  out.write(kMagic, sizeof kMagic);
+  out.write(reinterpret_cast<const char*>(&kFileVersion), sizeof kFileVersion);
+  out.write(reinterpret_cast<const char*>(&dim), sizeof dim);
+  out.write(reinterpret_cast<const char*>(&n), sizeof n);
+  out.write(reinterpret_cast<const char*>(codes.data()), static_cast<std::streamsize>(codes.size()));
+  out.write(reinterpret_cast<const char*>(scales.data()), static_cast<std::streamsize>(scales.size() * sizeof(float)));
+  out.write(reinterpret_cast<const char*>(ids.data()), static_cast<std::streamsize>(ids.size() * sizeof(idx_t)));
+  if (!out.flush()) throw Error(path + ": write failed");
+}
+
+IndexInt8Flat* IndexInt8Flat::read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open");
+  char magic[8];
+  uint32_t version = 0;
+  int64_t dim = 0, n = 0;
+  in.read(magic, sizeof magic);
+  in.read(reinterpret_cast<char*>(&version), sizeof version);
+  in.read(reinterpret_cast<char*>(&dim), sizeof dim);
+  in.read(reinterpret_cast<char*>(&n), sizeof n);
+  if (!in || std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw Error(path + ": not an Int8Flat index file");
+  if (version != kFileVersion)
+    throw Error(path + ": Int8Flat file version " + std::to_string(version) + " (this spindle reads version " +
+                std::to_string(kFileVersion) + ")");
+  if (dim <= 0 || dim > (1 << 20) || n < 0) throw Error(path + ": corrupt Int8Flat header");
+  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path));
+  const int64_t expected = kHeaderBytes + n * (dim + static_cast<int64_t>(sizeof(float) + sizeof(idx_t)));
+  if (bytes != expected)
+    throw Error(path + ": " + std::to_string(bytes) + " bytes, expected " + std::to_string(expected) + " for " +
+                std::to_string(n) + " vectors of dimension " + std::to_string(dim) + " (truncated or damaged)");
+  auto index = std::make_unique<IndexInt8Flat>(dim);
+  index->codes.resize(n * dim);
+  index->scales.resize(n);
+  index->ids.resize(n);
+  in.read(reinterpret_cast<char*>(index->codes.data()), static_cast<std::streamsize>(index->codes.size()));
+  in.read(reinterpret_cast<char*>(index->scales.data()), static_cast<std::streamsize>(n * sizeof(float)));
+  in.read(reinterpret_cast<char*>(index->ids.data()), static_cast<std::streamsize>(n * sizeof(idx_t)));
+  if (!in) throw Error(path + ": read failed");
+  index->ntotal = n;
+  return index.release();
+}
+
+}  // namespace spindle::detail
