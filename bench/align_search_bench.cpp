@@ -78,8 +78,9 @@ int main(int argc, char** argv) {
 
   double t0 = now_s();
   SearchResult truth = exact.search(queries.data(), q, k);
-  std::printf("reads %lld, windows %lld, dim %lld, k %lld; exact search %.3f s\n", static_cast<long long>(q),
-              static_cast<long long>(n), static_cast<long long>(dim), static_cast<long long>(k), now_s() - t0);
+  std::printf("reads %lld, windows %lld, dim %lld, k %lld; exact search %.3f s\n",
+              static_cast<long long>(q), static_cast<long long>(n), static_cast<long long>(dim),
+              static_cast<long long>(k), now_s() - t0);
   {  // the signal (best cosine) and the noise floor (k-th cosine) the index has to separate
     std::vector<float> best, kth;
     for (int64_t i = 0; i < q; ++i) {
@@ -88,11 +89,15 @@ int main(int argc, char** argv) {
     }
     std::sort(best.begin(), best.end());
     std::sort(kth.begin(), kth.end());
-    auto pct = [](const std::vector<float>& v, double p) { return v[static_cast<size_t>(p * (v.size() - 1))]; };
-    std::printf("best cosine p1 %.3f p10 %.3f p50 %.3f; k-th cosine p50 %.3f p90 %.3f p99 %.3f\n", pct(best, 0.01),
-                pct(best, 0.1), pct(best, 0.5), pct(kth, 0.5), pct(kth, 0.9), pct(kth, 0.99));
+    auto pct = [](const std::vector<float>& v, double p) {
+      return v[static_cast<size_t>(p * (v.size() - 1))];
+    };
+    std::printf("best cosine p1 %.3f p10 %.3f p50 %.3f; k-th cosine p50 %.3f p90 %.3f p99 %.3f\n",
+                pct(best, 0.01), pct(best, 0.1), pct(best, 0.5), pct(kth, 0.5), pct(kth, 0.9),
+                pct(kth, 0.99));
   }
-  std::printf("factory\tk_factor\tbuild_s\tsearch_s\tus_per_read\tbest_found%%\tabove_cut_found%%\n");
+  std::printf(
+      "factory\tk_factor\tbuild_s\tsearch_s\tus_per_read\tbest_found%%\tabove_cut_found%%\n");
 
   std::stringstream list(factories);
   std::string factory;
@@ -104,7 +109,8 @@ int main(int argc, char** argv) {
     VectorStore store = VectorStore::build(vectors.data(), n, dim, {}, build);
     double build_s = now_s() - b0;
     std::vector<float> k_factors = {0};
-    if (auto* refine = find_refine(store.faiss_index())) k_factors = {refine->k_factor, 2, 4, 8, 16};
+    if (auto* refine = find_refine(store.faiss_index()))
+      k_factors = {refine->k_factor, 2, 4, 8, 16};
     for (float kf : k_factors) {
       if (kf > 0) find_refine(store.faiss_index())->k_factor = kf;
       double s0 = now_s();
@@ -126,12 +132,11 @@ int main(int argc, char** argv) {
             cut_found += found(truth.id(i, j));
           }
       }
-      std::printf("%s\t%g\t%.2f\t%.3f\t%.1f\t%.3f\t%.3f\n", factory.c_str(), kf, build_s, search_s, 1e6 * search_s / q,
-                  100.0 * best_found / std::max<int64_t>(1, embeddable),
+      std::printf("%s\t%g\t%.2f\t%.3f\t%.1f\t%.3f\t%.3f\n", factory.c_str(), kf, build_s, search_s,
+                  1e6 * search_s / q, 100.0 * best_found / std::max<int64_t>(1, embeddable),
                   100.0 * cut_found / std::max<int64_t>(1, cut_total));
       std::fflush(stdout);
     }
   }
   return 0;
 }
-

@@ -154,9 +154,19 @@ struct SeedTable {
 
 struct DpAligner::Impl {
   parasail_matrix_t* matrix = nullptr;
+  // Built on first use by score(): most Illumina reads are placed by ungapped_hit() alone and
+  // never need one (building both strands' profiles was 5% of align's time).
   parasail_profile_t* profile[2] = {nullptr, nullptr};
   std::string read[2];
   SeedTable seeds[2];
+  std::vector<int> diagonals[2];  // diagonal_votes() scratch, reused across calls
+  // One bit per hash of every 12-mer of the read on either strand (65536 bits, ~0.4% set for a
+  // 150 bp read): diagonal_votes() skips the two table look-ups for target k-mers whose bit is
+  // clear, which is nearly all of them in the noise regions that the deep second search returns
+  // (that search made diagonal_votes a third of align's time on diverged reads).
+  static constexpr int kFilterBits = 16;
+  std::vector<uint64_t> filter = std::vector<uint64_t>((1u << kFilterBits) / 64);
+  static uint32_t filter_hash(uint32_t kmer) { return (kmer * 2654435761u) >> (32 - kFilterBits); }
   ~Impl() {
     for (auto* p : profile)
       if (p) parasail_profile_free(p);
@@ -176,18 +186,30 @@ DpAligner::DpAligner(DpScoring scoring) : impl_(std::make_unique<Impl>()), scori
 DpAligner::~DpAligner() = default;
 
 void DpAligner::set_read(std::string_view read_forward, std::string_view read_reverse) {
+  // The aligner prepares a read again for its second search and for the final alignment.
+  if (impl_->read[0] == read_forward && impl_->read[1] == read_reverse && !impl_->read[0].empty()) return;
+  for (int s = 0; s < 2; ++s)  // clear the previous read's bits (cheaper than the whole filter)
+    for (uint32_t key : impl_->seeds[s].keys)
+      if (key != 0) impl_->filter[Impl::filter_hash(key - 1) >> 6] = 0;
   for (int s = 0; s < 2; ++s) {
     if (impl_->profile[s]) parasail_profile_free(impl_->profile[s]);
+    impl_->profile[s] = nullptr;
     impl_->read[s].assign(s == 0 ? read_forward : read_reverse);
-    impl_->profile[s] = parasail_profile_create_16(impl_->read[s].data(), static_cast<int>(impl_->read[s].size()),
-                                                   impl_->matrix);
     impl_->seeds[s].build(impl_->read[s]);
+    for (uint32_t key : impl_->seeds[s].keys)
+      if (key != 0) {
+        const uint32_t h = Impl::filter_hash(key - 1);
+        impl_->filter[h >> 6] |= uint64_t(1) << (h & 63);
+      }
   }
 }
 
 DiagonalVotes DpAligner::diagonal_votes(std::string_view target) const {
   DiagonalVotes out;
-  std::vector<int> diagonals[2];
+  std::vector<int>* diagonals = impl_->diagonals;
+  const uint64_t* filter = impl_->filter.data();
+  diagonals[0].clear();
+  diagonals[1].clear();
   uint32_t kmer = 0;
   int valid = 0;
   for (int i = 0; i < static_cast<int>(target.size()); ++i) {
@@ -198,6 +220,8 @@ DiagonalVotes DpAligner::diagonal_votes(std::string_view target) const {
     }
     kmer = ((kmer << 2) | b) & kSeedMask;
     if (++valid < kSeedK) continue;
+    const uint32_t h = Impl::filter_hash(kmer);
+    if (!((filter[h >> 6] >> (h & 63)) & 1)) continue;
     for (int s = 0; s < 2; ++s) {
       int p = impl_->seeds[s].find(kmer);
       if (p >= 0) diagonals[s].push_back(i - kSeedK + 1 - p);
@@ -263,6 +287,9 @@ DpHit DpAligner::ungapped_hit(int strand, std::string_view target, int diagonal)
 DpHit DpAligner::score(int strand, std::string_view target) const {
   DpHit hit;
   if (target.empty() || impl_->read[strand].empty()) return hit;
+  if (!impl_->profile[strand])
+    impl_->profile[strand] = parasail_profile_create_16(impl_->read[strand].data(),
+                                                        static_cast<int>(impl_->read[strand].size()), impl_->matrix);
   ResultPtr r(parasail_sw_striped_profile_16(impl_->profile[strand], target.data(), static_cast<int>(target.size()),
                                              scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend));
   SPINDLE_ASSERT(r != nullptr);

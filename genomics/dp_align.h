@@ -50,7 +50,8 @@ struct DpAlignment {
   std::string md;          // MD tag
 };
 
-// Holds the SIMD profiles of one read (both strands) and reusable buffers; one per thread.
+// Holds the SIMD profiles of one read (both strands, built when score() first needs them) and
+// reusable buffers; one per thread (the const methods use its scratch space).
 class DpAligner {
  public:
   explicit DpAligner(DpScoring scoring = {});

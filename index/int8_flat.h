@@ -7,9 +7,9 @@
 // is scored, none is skipped by a coarse quantiser or a graph.
 //
 // Each vector x is stored as codes c = round(x / s) with its own scale s (codes in [-63, 63], see
-// ops::gemm_s8s8s32_nt); queries are quantised the same way and the score is s_q * s_x * <c_q, c_x>.
-// A vector proportional to integers of magnitude <= 63 (a normalised count sketch, such as the
-// k-mer sketches of genomics/encoder.h) is stored exactly, s being its smallest entry, so its
+// ops::gemm_s8s8s32_nt); queries are quantised the same way and the score is s_q * s_x * <c_q,
+// c_x>. A vector proportional to integers of magnitude <= 63 (a normalised count sketch, such as
+// the k-mer sketches of genomics/encoder.h) is stored exactly, s being its smallest entry, so its
 // scores equal the float inner product; other vectors get s = max|x| / 63, which moves the score
 // of unit vectors in 256 dimensions by up to about 1e-2 (tests/index check both). Inner product
 // only; ids are stored in the index (no IndexIDMap around it).

@@ -121,3 +121,37 @@ TEST(DpTags, FillAlignmentTagsFromHandCigar) {
 
 }  // namespace
 }  // namespace spindle
+
+namespace spindle {
+namespace {
+
+// A reused aligner (the aligner keeps one per thread) votes and scores exactly like a fresh one:
+// the previous read's seed filter bits and profiles do not leak into the next read.
+TEST(DpReuse, DiagonalVotesAndScoresMatchAFreshAligner) {
+  const std::string target = random_dna(700, 21);
+  DpAligner reused;
+  for (int r = 0; r < 6; ++r) {
+    std::string read = r % 2 ? random_dna(150, 100 + r) : target.substr(100 * r, 150);
+    if (r == 4) read = reverse_complement(read);
+    DpAligner fresh;
+    for (DpAligner* dp : {&reused, &fresh}) dp->set_read(read, reverse_complement(read));
+    reused.set_read(read, reverse_complement(read));  // the same read again is a no-op
+    DiagonalVotes a = reused.diagonal_votes(target), b = fresh.diagonal_votes(target);
+    for (int s = 0; s < 2; ++s) {
+      EXPECT_EQ(a.votes[s], b.votes[s]) << "read " << r;
+      EXPECT_EQ(a.diagonal[s], b.diagonal[s]) << "read " << r;
+      EXPECT_EQ(reused.score(s, target).score, fresh.score(s, target).score) << "read " << r;
+    }
+    if (r % 2 == 0) {  // a piece of the target: all 139 12-mers vote for its diagonal
+      const int strand = r == 4 ? 1 : 0;
+      EXPECT_EQ(a.votes[strand], 139) << "read " << r;
+      EXPECT_EQ(a.diagonal[strand], 100 * r) << "read " << r;
+      EXPECT_EQ(reused.score(strand, target).score, 150);
+    } else {
+      EXPECT_LE(a.votes[0] + a.votes[1], 2) << "read " << r;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace spindle

@@ -51,9 +51,11 @@ TEST(RefIndexSearch, Int8FlatFindsTheWindowsFlatFinds) {
   std::vector<float> queries(reads.size() * dim);
   int8.encoder().encode(views, queries.data());
   const int64_t n = static_cast<int64_t>(reads.size());
-  SearchResult a = int8.store().search(queries.data(), n, 8), b = flat.store().search(queries.data(), n, 8);
+  SearchResult a = int8.store().search(queries.data(), n, 8),
+               b = flat.store().search(queries.data(), n, 8);
   for (int64_t q = 0; q < n; ++q) {
-    for (int64_t r = 0; r < 8; ++r) EXPECT_NEAR(a.score(q, r), b.score(q, r), 1e-5) << "read " << q << " rank " << r;
+    for (int64_t r = 0; r < 8; ++r)
+      EXPECT_NEAR(a.score(q, r), b.score(q, r), 1e-5) << "read " << q << " rank " << r;
     if (b.score(q, 0) - b.score(q, 1) > 1e-4) EXPECT_EQ(a.id(q, 0), b.id(q, 0)) << "read " << q;
     EXPECT_GT(a.score(q, 0), 0.25f);  // above the noise of unrelated windows (about 0.06 sd)
   }

@@ -33,7 +33,8 @@ Tensor count_vectors(int64_t n, int64_t d, uint64_t seed) {
   std::poisson_distribution<int> count(0.6);
   std::bernoulli_distribution sign(0.5);
   Tensor t = Tensor::empty({n, d});
-  for (int64_t i = 0; i < n * d; ++i) t.data<float>()[i] = static_cast<float>(sign(rng) ? count(rng) : -count(rng));
+  for (int64_t i = 0; i < n * d; ++i)
+    t.data<float>()[i] = static_cast<float>(sign(rng) ? count(rng) : -count(rng));
   return t;
 }
 
@@ -54,12 +55,14 @@ TEST(Int8Flat, CountVectorsAreStoredExactly) {
   Tensor base = count_vectors(3000, 256, 1);
   Tensor queries = count_vectors(50, 256, 2);
   for (int64_t q = 0; q < 25; ++q)
-    for (int64_t l = 0; l < 256; ++l) queries.data<float>()[q * 256 + l] += base.data<float>()[(100 * q) * 256 + l];
+    for (int64_t l = 0; l < 256; ++l)
+      queries.data<float>()[q * 256 + l] += base.data<float>()[(100 * q) * 256 + l];
   SearchResult got = VectorStore::build(base, {}, int8_options()).search(queries, 10);
   SearchResult want = brute_force(base, queries, 10, Metric::cosine);
   for (int64_t q = 0; q < 50; ++q) {
     if (q < 25) EXPECT_EQ(got.id(q, 0), 100 * q);
-    for (int64_t r = 0; r < 10; ++r) EXPECT_NEAR(got.score(q, r), want.score(q, r), 2e-6) << q << " " << r;
+    for (int64_t r = 0; r < 10; ++r)
+      EXPECT_NEAR(got.score(q, r), want.score(q, r), 2e-6) << q << " " << r;
   }
 }
 
@@ -69,16 +72,19 @@ TEST(Int8Flat, ScoresWithinQuantisationBoundOfExactCosine) {
   Tensor queries = clustered_vectors(50, 256, 300, 2);
   // Queries that are noisy copies of stored vectors, so that there is a clear best match.
   for (int64_t q = 0; q < 25; ++q)
-    for (int64_t l = 0; l < 256; ++l) queries.data<float>()[q * 256 + l] += base.data<float>()[(100 * q) * 256 + l];
+    for (int64_t l = 0; l < 256; ++l)
+      queries.data<float>()[q * 256 + l] += base.data<float>()[(100 * q) * 256 + l];
   VectorStore store = VectorStore::build(base, {}, int8_options());
   SearchResult got = store.search(queries, 10);
   SearchResult want = brute_force(base, queries, 10, Metric::cosine);
   double worst = 0;
   for (int64_t q = 0; q < 50; ++q) {
     for (int64_t r = 0; r < 10; ++r)
-      worst = std::max(worst, std::fabs(got.score(q, r) - exact_cosine(queries, q, base, got.id(q, r))));
+      worst = std::max(worst,
+                       std::fabs(got.score(q, r) - exact_cosine(queries, q, base, got.id(q, r))));
     // The best match found is as good as the true best, up to the quantisation error.
-    EXPECT_GE(exact_cosine(queries, q, base, got.id(q, 0)), want.score(q, 0) - 1e-2) << "query " << q;
+    EXPECT_GE(exact_cosine(queries, q, base, got.id(q, 0)), want.score(q, 0) - 1e-2)
+        << "query " << q;
     if (q < 25) EXPECT_EQ(got.id(q, 0), 100 * q);
   }
   EXPECT_LT(worst, 1e-2);
@@ -167,7 +173,8 @@ TEST(Int8Flat, Errors) {
   expect_error([&] { VectorStore::create(16, l2); }, "Int8Flat supports only the cosine metric");
 
   VectorStore store = VectorStore::build(count_vectors(100, 16, 9), {}, int8_options());
-  expect_error([&] { store.search(count_vectors(1, 16, 10), 1, {.nprobe = 4}); }, "nprobe does not apply");
+  expect_error([&] { store.search(count_vectors(1, 16, 10), 1, {.nprobe = 4}); },
+               "nprobe does not apply");
   std::string dir = test::temp_dir() + "/bad";
   store.save(dir);
   {  // a manifest claiming version 1 cannot name Int8Flat
@@ -175,7 +182,8 @@ TEST(Int8Flat, Errors) {
     auto j = nlohmann::json::parse(in);
     j["format_version"] = 1;
     std::ofstream(dir + "/manifest.json") << j.dump(2);
-    expect_error([&] { VectorStore::open(dir); }, "factory Int8Flat needs manifest format version 2");
+    expect_error([&] { VectorStore::open(dir); },
+                 "factory Int8Flat needs manifest format version 2");
   }
   store.save(dir);
   fs::resize_file(dir + "/index.i8", fs::file_size(dir + "/index.i8") - 8);
