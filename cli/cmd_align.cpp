@@ -54,7 +54,7 @@ void setup(CLI::App& app) {
     opts->aligner.max_insert = std::stoll(r[1]);
     return opts->aligner.max_insert > opts->aligner.min_insert;
   }, "Proper-pair fragment length range MIN MAX (default: estimated)")->expected(2);
-  align->add_option("--batch", opts->batch_reads, "Reads (pairs) per batch (default 50000)");
+  align->add_option("--batch", opts->batch_reads, "Reads (pairs) per batch (default 10000)");
   align->callback([opts, threads] { run(*opts, *threads); });
 }
 

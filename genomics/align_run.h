@@ -21,7 +21,10 @@ struct AlignRunOptions {
   std::string reference_check;   // optional FASTA that must match the index
   std::string model_check;       // optional model directory that must be the index's encoder
   int threads = 1;
-  size_t batch_reads = 50000;    // reads (or pairs) per batch
+  // Reads (or pairs) per batch. 10000 keeps the batch's query vectors (10 MB) below glibc's mmap
+  // threshold, so they are reused instead of page-faulted in again every batch: E. coli, 100k reads,
+  // 2 threads: sys time 0.6 -> 0.3 s, peak RSS 188 -> 80 MB, search speed unchanged.
+  size_t batch_reads = 10000;
   AlignerOptions aligner;
   std::string command_line;
 };
