@@ -166,6 +166,7 @@ struct DpAligner::Impl {
   // (that search made diagonal_votes a third of align's time on diverged reads).
   static constexpr int kFilterBits = 16;
   std::vector<uint64_t> filter = std::vector<uint64_t>((1u << kFilterBits) / 64);
+  std::vector<uint32_t> filter_words;  // words set for the current read, to clear them cheaply
   static uint32_t filter_hash(uint32_t kmer) { return (kmer * 2654435761u) >> (32 - kFilterBits); }
   ~Impl() {
     for (auto* p : profile)
@@ -188,19 +189,28 @@ DpAligner::~DpAligner() = default;
 void DpAligner::set_read(std::string_view read_forward, std::string_view read_reverse) {
   // The aligner prepares a read again for its second search and for the final alignment.
   if (impl_->read[0] == read_forward && impl_->read[1] == read_reverse && !impl_->read[0].empty()) return;
-  for (int s = 0; s < 2; ++s)  // clear the previous read's bits (cheaper than the whole filter)
-    for (uint32_t key : impl_->seeds[s].keys)
-      if (key != 0) impl_->filter[Impl::filter_hash(key - 1) >> 6] = 0;
+  uint64_t* filter = impl_->filter.data();
+  for (uint32_t w : impl_->filter_words) filter[w] = 0;  // the previous read's bits only
+  impl_->filter_words.clear();
   for (int s = 0; s < 2; ++s) {
     if (impl_->profile[s]) parasail_profile_free(impl_->profile[s]);
     impl_->profile[s] = nullptr;
-    impl_->read[s].assign(s == 0 ? read_forward : read_reverse);
-    impl_->seeds[s].build(impl_->read[s]);
-    for (uint32_t key : impl_->seeds[s].keys)
-      if (key != 0) {
-        const uint32_t h = Impl::filter_hash(key - 1);
-        impl_->filter[h >> 6] |= uint64_t(1) << (h & 63);
+    const std::string& read = impl_->read[s].assign(s == 0 ? read_forward : read_reverse);
+    impl_->seeds[s].build(read);
+    uint32_t kmer = 0;
+    int valid = 0;
+    for (char c : read) {
+      const int b = base2(c);
+      if (b < 0) {
+        valid = 0;
+        continue;
       }
+      kmer = ((kmer << 2) | b) & kSeedMask;
+      if (++valid < kSeedK) continue;
+      const uint32_t h = Impl::filter_hash(kmer);
+      filter[h >> 6] |= uint64_t(1) << (h & 63);
+      impl_->filter_words.push_back(h >> 6);
+    }
   }
 }
 
