@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
   spindle::FocusAlignment a = spindle::read_focus_alignment(argv[1]);
   auto w = spindle::compute_sequence_weights(a, 0.2, threads);
-  spindle::PseudoLikelihood plm(a.states.data(), a.n_sequences, a.n_columns, w, 0.01, 0.01 * 20 * (a.n_columns - 1), threads);
+  spindle::PseudoLikelihood plm(a.states.data(), a.n_sequences, a.n_columns, w, 0.01, 0.01 * 20 * (a.n_columns - 1), threads,
+                                /*ignore_gaps=*/true);
   std::vector<float> x(plm.n_parameters(), 0.01f), g;
   for (int r = 0; r < repeats; ++r) {
     auto t0 = std::chrono::steady_clock::now();

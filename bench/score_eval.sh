@@ -3,7 +3,7 @@
 # Spearman of the Potts and independent-sites scores against log_fitness, the Potts fit time
 # (from spindle's log), wall time, CPU time (user + sys) and peak RSS of the whole run (GNU time).
 # Usage: bench/score_eval.sh [SPINDLE] [OUT_DIR] [PROTEIN...]
-#   env: THREADS (2), MAX_ITER (200, EVmutation's plmc -m 200), EXTRA (more score flags)
+#   env: THREADS (2), MAX_ITER (1000: the five fits stop on the objective rule after 112-210), EXTRA (more score flags)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 spindle="${1:-$root/build/spindle}"
@@ -12,7 +12,7 @@ shift $(( $# > 2 ? 2 : $# )) || true
 proteins=("$@")
 [ ${#proteins[@]} -gt 0 ] || proteins=(BLAT_ECOLX KKA2_KLEPN POLG_HCVJF GAL4_YEAST YAP1_HUMAN)
 threads="${THREADS:-2}"
-max_iter="${MAX_ITER:-200}"
+max_iter="${MAX_ITER:-1000}"
 data="${SPINDLE_SHARED:-$root/../shared}/data/variant_effect"
 mkdir -p "$out"
 declare -A published=([BLAT_ECOLX]=0.718 [KKA2_KLEPN]=0.604 [POLG_HCVJF]=0.587 [GAL4_YEAST]=0.553 [YAP1_HUMAN]=0.584)

@@ -38,7 +38,7 @@ class PseudoLikelihood {
  public:
   // `states` is n x length row-major; weights per row.
   PseudoLikelihood(const uint8_t* states, size_t n, size_t length, const std::vector<float>& weights,
-                   double lambda_h, double lambda_j, int threads, bool ignore_gaps = false);
+                   double lambda_h, double lambda_j, int threads, bool ignore_gaps);
   ~PseudoLikelihood();
   PseudoLikelihood(const PseudoLikelihood&) = delete;
   PseudoLikelihood& operator=(const PseudoLikelihood&) = delete;

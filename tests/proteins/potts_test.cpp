@@ -61,7 +61,7 @@ TEST(PseudoLikelihood, GradientMatchesFiniteDifferences) {
   const size_t n = 6, L = 5;
   std::vector<float> w = {1.0f, 0.5f, 1.0f, 0.25f, 0.25f, 0.8f};
   const double lh = 0.01, lj = 0.3;
-  PseudoLikelihood plm(states.data(), n, L, w, lh, lj, 2);
+  PseudoLikelihood plm(states.data(), n, L, w, lh, lj, 2, /*ignore_gaps=*/false);
   EXPECT_EQ(plm.n_unique_sequences(), 5u);  // the duplicate row is merged
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 0.3f);
