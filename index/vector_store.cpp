@@ -23,6 +23,7 @@
 #include "index/faiss_util.h"
 #include "index/int8_flat.h"
 #include "index/manifest.h"
+#include "index/simd_flat_storage.h"
 #include "kernels/io/output_file.h"
 
 namespace spindle {
@@ -115,6 +116,7 @@ VectorStore VectorStore::create(int64_t dim, const BuildOptions& options) {
     if (!hnsw) throw Error("efConstruction applies only to HNSW indexes, not '" + options.factory + "'");
     hnsw->hnsw.efConstruction = static_cast<int>(options.hnsw_ef_construction);
   }
+  detail::use_simd_flat_storage(index.get());
   store.index_.reset(index.release());
   return store;
 }
@@ -174,6 +176,7 @@ VectorStore VectorStore::empty_like(const VectorStore& trained) {
     reader.data = std::move(writer.data);
     fresh.index_.reset(faiss::read_index(&reader));
     fresh.index_->reset();
+    detail::use_simd_flat_storage(fresh.index_.get());
   });
   return fresh;
 }
@@ -323,6 +326,7 @@ VectorStore VectorStore::open(const std::string& dir, const OpenOptions& options
     store.index_.reset(detail::IndexInt8Flat::read(faiss_path));
   else
     store.index_.reset(faiss_call(faiss_path, [&] { return faiss::read_index(faiss_path.c_str(), flags); }));
+  detail::use_simd_flat_storage(store.index_.get());
   const faiss::Index* index = store.index_.get();
   if (index->d != m.dim)
     throw Error(faiss_path + ": index dimension " + std::to_string(index->d) + " does not match the manifest (" +
