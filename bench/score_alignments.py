@@ -3,10 +3,15 @@
 
 Truth: a SAM of true placements (ART's -sam output, or mason_simulator's -oa), or a TSV
 name<TAB>contig<TAB>strand(+/-)<TAB>leftmost_1based. A read is correct when its primary record lies
-on the true contig and strand with its leftmost position within 20 bp of the truth. Reports, for
+on the true contig and strand with its leftmost position within 20 bp of the truth. The read's
+leftmost position is POS minus its leading soft/hard clip (where its first base would lie), as
+bwa's wgsim_eval.pl computes it: the truth gives the first base's position, and a correct
+alignment that clips an error burst at the read's start would otherwise count as wrong.
+`--clipped-pos` scores POS itself instead (the stricter reading). Reports, for
 all reads and at MAPQ >= 1 and >= 20: mapped %, correct %, and error rate (wrong / mapped).
-Usage: score_alignments.py TRUTH ALIGNMENTS.(sam|bam) [label]
+Usage: score_alignments.py TRUTH ALIGNMENTS.(sam|bam) [label] [--clipped-pos]
 """
+import re
 import subprocess
 import sys
 
@@ -34,9 +39,17 @@ def load_truth(path):
     return truth
 
 
+def leading_clip(cigar):
+    """Bases clipped (S or H) before the first aligned base, in reference orientation."""
+    m = re.match(r"(\d+)[SH](?:(\d+)S)?", cigar)
+    return sum(int(g) for g in m.groups() if g) if m else 0
+
+
 def main():
-    truth_path, aln_path = sys.argv[1], sys.argv[2]
-    label = sys.argv[3] if len(sys.argv) > 3 else aln_path
+    args = [a for a in sys.argv[1:] if a != "--clipped-pos"]
+    clipped_pos = len(args) != len(sys.argv) - 1
+    truth_path, aln_path = args[0], args[1]
+    label = args[2] if len(args) > 2 else aln_path
     truth = load_truth(truth_path)
     keyed_by_name = truth_path.endswith(".tsv")
     view = subprocess.Popen(["samtools", "view", "-F", "0x900", aln_path], stdout=subprocess.PIPE, text=True)
@@ -54,7 +67,8 @@ def main():
         if t is None and not keyed_by_name:  # single-end truth for single-end runs
             t = truth.get((read_name(f[0]), 0))
         mapq = int(f[4])
-        ok = t is not None and f[2] == t[0] and bool(flag & 0x10) == t[1] and abs(int(f[3]) - t[2]) <= 20
+        leftmost = int(f[3]) - (0 if clipped_pos else leading_clip(f[5]))
+        ok = t is not None and f[2] == t[0] and bool(flag & 0x10) == t[1] and abs(leftmost - t[2]) <= 20
         for q in (0, 1, 20):
             if mapq >= q:
                 mapped[q] += 1
