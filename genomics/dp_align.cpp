@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "genomics/kmers.h"
 #include "kernels/error.h"
 
 namespace spindle {
@@ -95,17 +96,6 @@ DpAlignment finish_alignment(const std::string& read, std::string_view target, i
                              std::vector<uint32_t> body, int read_end, int target_end, const DpScoring& scoring);
 
 constexpr int kSeedK = 12;
-constexpr uint32_t kSeedMask = (1u << (2 * kSeedK)) - 1;
-
-inline int base2(char c) {
-  switch (c) {
-    case 'A': return 0;
-    case 'C': return 1;
-    case 'G': return 2;
-    case 'T': return 3;
-    default: return -1;
-  }
-}
 
 // A small open-addressing table from a read's 12-mers to their read position; k-mers occurring
 // twice in the read are marked and ignored (they would vote for two diagonals).
@@ -120,25 +110,16 @@ struct SeedTable {
     keys.assign(size, 0);
     pos.assign(size, -1);
     mask = static_cast<uint32_t>(size - 1);
-    uint32_t kmer = 0;
-    int valid = 0;
-    for (int i = 0; i < static_cast<int>(read.size()); ++i) {
-      int b = base2(read[i]);
-      if (b < 0) {
-        valid = 0;
-        continue;
-      }
-      kmer = ((kmer << 2) | b) & kSeedMask;
-      if (++valid < kSeedK) continue;
+    for_each_kmer(read, kSeedK, [&](int end, uint32_t kmer) {
       uint32_t h = (kmer * 2654435761u) & mask;
       while (keys[h] != 0 && keys[h] != kmer + 1) h = (h + 1) & mask;
       if (keys[h] == 0) {
         keys[h] = kmer + 1;
-        pos[h] = i - kSeedK + 1;
+        pos[h] = end - kSeedK + 1;
       } else {
         pos[h] = kRepeated;
       }
-    }
+    });
   }
   int find(uint32_t kmer) const {
     uint32_t h = (kmer * 2654435761u) & mask;
@@ -197,20 +178,11 @@ void DpAligner::set_read(std::string_view read_forward, std::string_view read_re
     impl_->profile[s] = nullptr;
     const std::string& read = impl_->read[s].assign(s == 0 ? read_forward : read_reverse);
     impl_->seeds[s].build(read);
-    uint32_t kmer = 0;
-    int valid = 0;
-    for (char c : read) {
-      const int b = base2(c);
-      if (b < 0) {
-        valid = 0;
-        continue;
-      }
-      kmer = ((kmer << 2) | b) & kSeedMask;
-      if (++valid < kSeedK) continue;
+    for_each_kmer(read, kSeedK, [&](int, uint32_t kmer) {
       const uint32_t h = Impl::filter_hash(kmer);
       filter[h >> 6] |= uint64_t(1) << (h & 63);
       impl_->filter_words.push_back(h >> 6);
-    }
+    });
   }
 }
 
@@ -220,23 +192,14 @@ DiagonalVotes DpAligner::diagonal_votes(std::string_view target) const {
   const uint64_t* filter = impl_->filter.data();
   diagonals[0].clear();
   diagonals[1].clear();
-  uint32_t kmer = 0;
-  int valid = 0;
-  for (int i = 0; i < static_cast<int>(target.size()); ++i) {
-    int b = base2(target[i]);
-    if (b < 0) {
-      valid = 0;
-      continue;
-    }
-    kmer = ((kmer << 2) | b) & kSeedMask;
-    if (++valid < kSeedK) continue;
+  for_each_kmer(target, kSeedK, [&](int end, uint32_t kmer) {
     const uint32_t h = Impl::filter_hash(kmer);
-    if (!((filter[h >> 6] >> (h & 63)) & 1)) continue;
+    if (!((filter[h >> 6] >> (h & 63)) & 1)) return;
     for (int s = 0; s < 2; ++s) {
       int p = impl_->seeds[s].find(kmer);
-      if (p >= 0) diagonals[s].push_back(i - kSeedK + 1 - p);
+      if (p >= 0) diagonals[s].push_back(end - kSeedK + 1 - p);
     }
-  }
+  });
   for (int s = 0; s < 2; ++s) {
     auto& d = diagonals[s];
     if (d.empty()) continue;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "genomics/kmers.h"
 #include "genomics/model_encoder.h"
 #include "kernels/error.h"
 
@@ -18,15 +19,6 @@ inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-inline int base_code(char c) {
-  switch (c) {
-    case 'A': return 0;
-    case 'C': return 1;
-    case 'G': return 2;
-    case 'T': return 3;
-    default: return -1;
-  }
-}
 
 }  // namespace
 
