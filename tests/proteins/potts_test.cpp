@@ -12,16 +12,12 @@
 #include "proteins/mutation.h"
 #include "proteins/pseudo_likelihood.h"
 #include "tests/test_paths.h"
+#include "tests/proteins/encode_rows.h"
 
 namespace spindle {
 namespace {
 
-std::vector<uint8_t> encode(const std::vector<std::string>& rows) {
-  std::vector<uint8_t> out;
-  for (auto& r : rows)
-    for (char c : r) out.push_back(state_of(c));
-  return out;
-}
+using test::encode_rows;
 
 // Slow reference objective in double: -sum_n w_n sum_i log P(x_ni | rest) + penalties. With
 // ignore_gaps, written the way plmc -g writes it: gapped sites have no conditional, gapped
@@ -57,7 +53,7 @@ double reference_objective(const std::vector<uint8_t>& s, size_t n, size_t L, co
 }
 
 TEST(PseudoLikelihood, GradientMatchesFiniteDifferences) {
-  auto states = encode({"MKV-A", "MRV-A", "LKIDA", "MKVDC", "MKVDC", "-RIDA"});
+  auto states = encode_rows({"MKV-A", "MRV-A", "LKIDA", "MKVDC", "MKVDC", "-RIDA"});
   const size_t n = 6, L = 5;
   std::vector<float> w = {1.0f, 0.5f, 1.0f, 0.25f, 0.25f, 0.8f};
   const double lh = 0.01, lj = 0.3;
@@ -88,7 +84,7 @@ TEST(PseudoLikelihood, GradientMatchesFiniteDifferences) {
 // gradient matches finite differences, and every gap parameter gets a zero gradient (so a fit
 // started with them at zero keeps them there).
 TEST(PseudoLikelihood, IgnoringGapsMatchesPlmcGapReduce) {
-  auto states = encode({"MKV-A", "MRV-A", "LKIDA", "MKVDC", "MKVDC", "-RIDA", "--IDC"});
+  auto states = encode_rows({"MKV-A", "MRV-A", "LKIDA", "MKVDC", "MKVDC", "-RIDA", "--IDC"});
   const size_t n = 7, L = 5;
   std::vector<float> w = {1.0f, 0.5f, 1.0f, 0.25f, 0.25f, 0.8f, 0.6f};
   const double lh = 0.01, lj = 0.3;
@@ -186,7 +182,7 @@ PottsModel small_model() {
 
 TEST(PottsModel, DoubleMutantIsNotAdditive) {
   PottsModel m = small_model();
-  std::vector<uint8_t> wt = encode({"AKV"});
+  std::vector<uint8_t> wt = encode_rows({"AKV"});
   uint8_t G = state_of('G'), R = state_of('R');
   double single0 = m.delta_energy(wt, {{0, G}});  // 0.25 - 1 + (J_GK=0 - J_AK=0.5)
   double single1 = m.delta_energy(wt, {{1, R}});  // 0.75 - 0.5 + (J_AR=0 - 0.5) + (J_RV=-0.3 - 0)
@@ -195,7 +191,7 @@ TEST(PottsModel, DoubleMutantIsNotAdditive) {
   EXPECT_NEAR(single1, -0.55, 1e-6);
   EXPECT_NEAR(both, 0.25 - 1 + 0.75 - 0.5 + 2.0 - 0.5 - 0.3, 1e-6);
   EXPECT_GT(std::fabs(both - (single0 + single1)), 1.0);  // the (G, R) coupling
-  std::vector<uint8_t> mutant = encode({"GRV"});
+  std::vector<uint8_t> mutant = encode_rows({"GRV"});
   EXPECT_NEAR(both, m.energy(mutant.data()) - m.energy(wt.data()), 1e-6);
 }
 
@@ -234,7 +230,7 @@ TEST(FamilyModel, FitScoreSaveLoadRoundTrip) {
   }
   // The Potts score is the Hamiltonian difference.
   ScoreResult potts = make_msa_scorer(model, wt, MsaScorerKind::kPotts)->score(variants);
-  std::vector<uint8_t> w = encode({"MKVLA"}), m2 = encode({"MRILA"});
+  std::vector<uint8_t> w = encode_rows({"MKVLA"}), m2 = encode_rows({"MRILA"});
   EXPECT_NEAR(potts.scores[1], model->potts->energy(m2.data()) - model->potts->energy(w.data()), 1e-4);
 }
 

@@ -5,20 +5,16 @@
 #include "proteins/amino_acids.h"
 #include "proteins/independent_model.h"
 #include "proteins/sequence_weights.h"
+#include "tests/proteins/encode_rows.h"
 
 namespace spindle {
 namespace {
 
-std::vector<uint8_t> encode(const std::vector<std::string>& rows) {
-  std::vector<uint8_t> out;
-  for (auto& r : rows)
-    for (char c : r) out.push_back(state_of(c));
-  return out;
-}
+using test::encode_rows;
 
 TEST(SequenceWeights, InverseNeighbourCountsOnHandMadeMsa) {
   // Pairwise differences (L = 5): s0-s1 1, s0-s3 2, s1-s3 1, s2-s4 0, everything else >= 3.
-  auto states = encode({"AAAAA", "AAAAC", "CCCCC", "AAACC", "CCCCC"});
+  auto states = encode_rows({"AAAAA", "AAAAC", "CCCCC", "AAACC", "CCCCC"});
   // theta 0.3: neighbours are identical at >= 3.5 columns (differ at <= 1).
   for (int threads : {1, 2}) {
     auto w = compute_sequence_weights(states.data(), 5, 5, 0.3, threads);
@@ -41,7 +37,7 @@ TEST(SequenceWeights, InverseNeighbourCountsOnHandMadeMsa) {
 }
 
 TEST(IndependentModel, LogOddsMatchHandComputation) {
-  auto states = encode({"AK", "AK", "CR"});
+  auto states = encode_rows({"AK", "AK", "CR"});
   std::vector<float> w = {1, 1, 1};
   IndependentModel m = fit_independent_model(states.data(), 3, 2, w, 1.0);
   // f(A at 0) = (2 + 1/21) / 4, f(C at 0) = (1 + 1/21) / 4, f(D at 0) = (1/21) / 4.
