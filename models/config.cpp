@@ -122,6 +122,14 @@ std::vector<int64_t> Config::get_int_list(const std::string& key) const {
   return out;
 }
 
+std::vector<std::string> Config::architectures() const {
+  std::vector<std::string> out;
+  if (!has("architectures") || !json_["architectures"].is_array()) return out;
+  for (const auto& a : json_["architectures"])
+    if (a.is_string()) out.push_back(a.get<std::string>());
+  return out;
+}
+
 Config Config::sub(const std::string& key) const {
   Config c;
   c.path_ = path_ + " [" + key + "]";

@@ -25,6 +25,9 @@ class Config {
   bool get_bool(const std::string& key, bool fallback) const;
   std::string get_string(const std::string& key, const std::string& fallback) const;
   std::vector<int64_t> get_int_list(const std::string& key) const;  // empty when absent
+  // The class names of the Hugging Face "architectures" list (empty when absent or not a list;
+  // non-string entries are skipped): what architecture detectors match on.
+  std::vector<std::string> architectures() const;
 
   // Sub-object view (e.g. "ssm_cfg"); an empty config when absent.
   Config sub(const std::string& key) const;

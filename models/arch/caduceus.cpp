@@ -289,9 +289,8 @@ class Caduceus final : public Model {
 
 bool is_caduceus(const Config& c) {
   if (c.get_string("model_type", "") == "caduceus") return true;
-  if (c.has("architectures") && c.json()["architectures"].is_array())
-    for (auto& a : c.json()["architectures"])
-      if (a.is_string() && a.get<std::string>().rfind("Caduceus", 0) == 0) return true;
+  for (const auto& a : c.architectures())
+    if (a.rfind("Caduceus", 0) == 0) return true;
   return false;
 }
 

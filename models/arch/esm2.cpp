@@ -226,9 +226,8 @@ class Esm final : public Model {
 
 bool is_esm(const Config& c) {
   if (c.get_string("model_type", "") == "esm") return true;
-  if (c.has("architectures") && c.json()["architectures"].is_array())
-    for (auto& a : c.json()["architectures"])
-      if (a.is_string() && (a.get<std::string>() == "EsmForMaskedLM" || a.get<std::string>() == "EsmModel")) return true;
+  for (const auto& a : c.architectures())
+    if (a == "EsmForMaskedLM" || a == "EsmModel") return true;
   return false;
 }
 

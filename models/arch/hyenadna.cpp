@@ -171,9 +171,8 @@ class HyenaDNA final : public Model {
 bool is_hyenadna(const Config& c) {
   const std::string type = c.get_string("model_type", "");
   if (type == "hyenadna" || type == "hyena") return true;
-  if (c.has("architectures") && c.json()["architectures"].is_array())
-    for (auto& a : c.json()["architectures"])
-      if (a.is_string() && a.get<std::string>().rfind("HyenaDNA", 0) == 0) return true;
+  for (const auto& a : c.architectures())
+    if (a.rfind("HyenaDNA", 0) == 0) return true;
   // The original nested config has no model_type; its `layer` block names the Hyena settings.
   return c.has("layer") && c.sub("layer").has("l_max") && c.sub("layer").has("filter_order");
 }

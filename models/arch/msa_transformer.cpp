@@ -293,9 +293,8 @@ class MsaTransformer final : public Model {
 bool is_msa_transformer(const Config& c) {
   const std::string type = c.get_string("model_type", "");
   if (type == "msa_transformer") return true;
-  if (c.has("architectures") && c.json()["architectures"].is_array())
-    for (auto& a : c.json()["architectures"])
-      if (a.is_string() && a.get<std::string>() == "MSATransformer") return true;
+  for (const auto& a : c.architectures())
+    if (a == "MSATransformer") return true;
   return false;
 }
 

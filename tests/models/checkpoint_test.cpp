@@ -142,3 +142,10 @@ TEST(Config, AcceptsPythonNonFiniteValuesAndNamesMissingKeys) {
   }
   EXPECT_THROW(Config::from_text("{\"a\": "), Error);
 }
+
+TEST(Config, ArchitecturesListsTheStringEntries) {
+  EXPECT_EQ(Config::from_text(R"({"architectures": ["EsmForMaskedLM", 3, "EsmModel"]})").architectures(),
+            (std::vector<std::string>{"EsmForMaskedLM", "EsmModel"}));
+  EXPECT_TRUE(Config::from_text(R"({"architectures": "EsmModel"})").architectures().empty());
+  EXPECT_TRUE(Config::from_text("{}").architectures().empty());
+}
