@@ -1,7 +1,6 @@
 // spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) in, one vector per record out (.npy
 // [N, D] + OUT.ids.txt), or per-token arrays keyed by record name (safetensors) with --pool none.
 #include <cstdio>
-#include <exception>
 #include <filesystem>
 #include <set>
 
@@ -10,6 +9,7 @@
 #include "genomics/fastx_reader.h"
 #include "kernels/backend.h"
 #include "kernels/io/npy.h"
+#include "kernels/parallel_for.h"
 #include "kernels/io/output_file.h"
 #include "models/embedder.h"
 #include "models/registry.h"
@@ -40,25 +40,6 @@ std::string ids_path_for(const std::string& output) {
 // load: 3.1 CPU-s / 11.4 s wall on 2 threads vs 3.5 / 18.3 on 1.)
 constexpr size_t kShortRecord = 8192;
 constexpr size_t kBatchRecords = 256;
-
-// Embeddings of `batch` in order, one record per thread (nested OpenMP is off, so each forward
-// runs single-threaded); the first failure is rethrown after the loop.
-std::vector<std::pair<const SeqRecord*, Embedding>> embed_short_records(const Embedder& embedder,
-                                                                          const std::vector<SeqRecord>& batch) {
-  std::vector<std::pair<const SeqRecord*, Embedding>> out(batch.size());
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1) if (batch.size() > 1)
-  for (size_t i = 0; i < batch.size(); ++i) {
-    try {
-      out[i] = {&batch[i], embedder.embed(batch[i].seq)};
-    } catch (...) {
-#pragma omp critical(embed_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-  return out;
-}
 
 void run(const EmbedArgs& a) {
   set_num_threads(a.threads);
@@ -96,7 +77,9 @@ void run(const EmbedArgs& a) {
   };
   std::vector<SeqRecord> batch;
   auto flush = [&] {
-    for (const auto& [rec, e] : embed_short_records(embedder, batch)) keep(*rec, e);
+    std::vector<Embedding> embeddings(batch.size());
+    parallel_for_each(batch.size(), [&](size_t i) { embeddings[i] = embedder.embed(batch[i].seq); });
+    for (size_t i = 0; i < batch.size(); ++i) keep(batch[i], embeddings[i]);
     batch.clear();
     progress.update(std::to_string(names.size()) + " records, " + std::to_string(tokens) + " tokens");
   };

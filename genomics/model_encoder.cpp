@@ -1,16 +1,13 @@
 #include "genomics/model_encoder.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <exception>
 #include <filesystem>
 #include <vector>
 
+#include "index/file_checksum.h"
 #include "kernels/error.h"
+#include "kernels/parallel_for.h"
 #include "models/registry.h"
 
 namespace spindle {
@@ -18,20 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-uint32_t crc32_of_file(const fs::path& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw Error(path.string() + ": cannot read (" + std::strerror(errno) + ")");
-  std::vector<unsigned char> buffer(1 << 20);
-  uLong crc = crc32(0L, Z_NULL, 0);
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) crc = crc32(crc, buffer.data(), static_cast<uInt>(n));
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed) throw Error(path.string() + ": read error");
-  return static_cast<uint32_t>(crc);
-}
-
-// "config.json:<crc>,model.safetensors:<crc>" over config.json and every *.safetensors file in
+// "config.json:crc32:<hex>,model.safetensors:crc32:<hex>" over config.json and every *.safetensors file in
 // name order: what decides the vectors this model produces.
 std::string model_fingerprint(const fs::path& dir) {
   std::vector<fs::path> files{dir / "config.json"};
@@ -42,12 +26,10 @@ std::string model_fingerprint(const fs::path& dir) {
   files.insert(files.end(), weights.begin(), weights.end());
   std::string out;
   for (const auto& file : files) {
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "%08x", crc32_of_file(file));
     if (!out.empty()) out += ',';
     out += file.filename().string();
     out += ':';
-    out += hex;
+    out += file_checksum(file.string());
   }
   return out;
 }
@@ -74,26 +56,18 @@ int ModelEncoder::dim() const { return static_cast<int>(embedder_->dimension());
 // Nested OpenMP is off, so each forward runs single-threaded; the model's caches are locked.
 void ModelEncoder::encode(const std::vector<std::string_view>& seqs, float* out) const {
   const int D = dim();
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (size_t i = 0; i < seqs.size(); ++i) {
+  parallel_for_each(seqs.size(), [&](size_t i) {
     float* row = out + i * D;
     std::fill(row, row + D, 0.0f);
-    if (seqs[i].empty()) continue;
-    try {
-      Embedding e = embedder_->embed(seqs[i]);
-      const float* v = e.vectors.data<float>();
-      double norm2 = 0;
-      for (int d = 0; d < D; ++d) norm2 += double(v[d]) * v[d];
-      if (norm2 <= 0) continue;
-      const float inv = static_cast<float>(1.0 / std::sqrt(norm2));
-      for (int d = 0; d < D; ++d) row[d] = v[d] * inv;
-    } catch (...) {
-#pragma omp critical(model_encoder_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+    if (seqs[i].empty()) return;
+    Embedding e = embedder_->embed(seqs[i]);
+    const float* v = e.vectors.data<float>();
+    double norm2 = 0;
+    for (int d = 0; d < D; ++d) norm2 += double(v[d]) * v[d];
+    if (norm2 <= 0) return;
+    const float inv = static_cast<float>(1.0 / std::sqrt(norm2));
+    for (int d = 0; d < D; ++d) row[d] = v[d] * inv;
+  });
 }
 
 std::unique_ptr<Encoder> ModelEncoder::from_description(const std::string& description) {

@@ -1,25 +1,12 @@
 #include "index/manifest.h"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "kernels/error.h"
-#include "kernels/io/mapped_file.h"
 
 namespace spindle::detail {
-
-std::string file_checksum(const std::string& path) {
-  auto file = MappedFile::open(path);
-  uLong crc = crc32_z(0L, Z_NULL, 0);
-  // crc32_z takes a size_t length, so one call covers files beyond 4 GiB.
-  if (file->size() > 0) crc = crc32_z(crc, file->data(), file->size());
-  char text[16];
-  std::snprintf(text, sizeof(text), "%08lx", static_cast<unsigned long>(crc));
-  return std::string("crc32:") + text;
-}
 
 std::string manifest_to_json(const VectorStoreManifest& m) {
   // Format and version come first so a reader (or a person with `head`) sees them before anything else.

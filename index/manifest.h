@@ -1,4 +1,4 @@
-// Reading and writing the vector store manifest (manifest.json) and checksumming the FAISS file.
+// Reading and writing the vector store manifest (manifest.json).
 // Internal to index/: users see VectorStoreManifest through VectorStore::manifest().
 #pragma once
 
@@ -11,8 +11,6 @@ namespace spindle::detail {
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kManifestFormat = "spindle-vector-store";
 
-// "crc32:<8 lowercase hex digits>" of the whole file (zlib CRC-32, so `python -c zlib.crc32` agrees).
-std::string file_checksum(const std::string& path);
 
 std::string manifest_to_json(const VectorStoreManifest& manifest);
 // Parses `path` (a manifest.json). Throws Error naming the file for malformed JSON, a missing or

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "index/faiss_util.h"
+#include "index/file_checksum.h"
 #include "index/int8_flat.h"
 #include "index/manifest.h"
 #include "index/simd_flat_storage.h"
@@ -293,7 +294,7 @@ void VectorStore::save(const std::string& dir) const {
     faiss_call(dir + "/" + m.faiss_file, [&] { faiss::write_index(index_.get(), faiss_path.c_str()); });
   m.faiss_bytes = fs::file_size(faiss_path, ec);
   if (ec) throw Error(dir + "/" + m.faiss_file + ": cannot stat written index: " + ec.message());
-  m.checksum = detail::file_checksum(faiss_path);
+  m.checksum = file_checksum(faiss_path);
   OutputFile manifest(temp.path() + "/" + detail::kManifestName);
   manifest.write(detail::manifest_to_json(m));
   manifest.commit();
@@ -315,7 +316,7 @@ VectorStore VectorStore::open(const std::string& dir, const OpenOptions& options
     throw Error(faiss_path + ": " + std::to_string(bytes) + " bytes but the manifest says " +
                 std::to_string(m.faiss_bytes) + " (truncated or replaced file)");
   if (options.verify_checksum) {
-    std::string sum = detail::file_checksum(faiss_path);
+    std::string sum = file_checksum(faiss_path);
     if (sum != m.checksum)
       throw Error(faiss_path + ": checksum " + sum + " does not match the manifest (" + m.checksum + ")");
   }
