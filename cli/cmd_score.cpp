@@ -28,6 +28,7 @@ struct ScoreOptions {
   int threads = 0;
   double theta = 0.2, lambda_h = 0.01, lambda_j = 0.01;
   int max_iterations = 500;
+  double min_decrease = 1e-6;
   bool gap_state = false;
   // Language models (--model DIR): scoring mode and its settings (proteins/lm_scorers.h).
   std::string scoring = "masked-marginal", msa_sampling = "first";
@@ -79,6 +80,7 @@ std::shared_ptr<FamilyModel> obtain_model(const ScoreOptions& o, const WildType&
   fo.plm.lambda_h = o.lambda_h;
   fo.plm.lambda_j = o.lambda_j;
   fo.plm.max_iterations = o.max_iterations;
+  fo.plm.relative_decrease = o.min_decrease;
   fo.plm.ignore_gaps = !o.gap_state;
   fo.plm.threads = o.threads;
   model = std::make_shared<FamilyModel>(fit_family_model(std::move(alignment), fo, log_line));
@@ -164,6 +166,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--lambda-h", o->lambda_h, "L2 penalty on fields")->capture_default_str();
   cmd->add_option("--lambda-j", o->lambda_j, "L2 penalty on couplings, times (q-1)(L-1)")->capture_default_str();
   cmd->add_option("--max-iter", o->max_iterations, "L-BFGS iteration limit for the Potts fit")->capture_default_str();
+  cmd->add_option("--min-decrease", o->min_decrease,
+                  "Stop the Potts fit once the relative objective decrease stays below this for 3 iterations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--gap-state", o->gap_state,
                 "Potts: model the gap as a 21st state (plmc without -g) instead of as missing data");
   cmd->add_option("--scoring", o->scoring,

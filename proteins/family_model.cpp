@@ -47,8 +47,9 @@ FamilyModel fit_family_model(FocusAlignment alignment, const FamilyModelOptions&
     say(std::string("potts: gaps ") + (options.plm.ignore_gaps ? "as missing data (plmc -g)" : "as a 21st state") +
         ", lambda_h " + std::to_string(options.plm.lambda_h) + ", lambda_J " + std::to_string(options.plm.lambda_j) +
         (options.plm.scale_lambda_j ? " x 20 x (L-1)" : "") + ", stop at |g|/max(1,|x|) <= " +
-        std::to_string(options.plm.gradient_tolerance) + " or " + std::to_string(options.plm.max_iterations) +
-        " iterations");
+        std::to_string(options.plm.gradient_tolerance) + ", a relative decrease below " +
+        std::to_string(options.plm.relative_decrease) + " for 3 iterations, or " +
+        std::to_string(options.plm.max_iterations) + " iterations");
     PlmReport report;
     model.potts = fit_potts_plm(alignment.states.data(), n, L, weights, options.plm, &report,
                                 [&](int it, double f, double g) {

@@ -146,15 +146,16 @@ FocusAlignment build_focus_alignment(const std::vector<MsaRecord>& records, cons
     size_t match = 0, col = 0;
     bool valid = true;
     for (char c : rec.text) {
+      // plmc drops a row with a letter outside the 20 amino acids and the gap anywhere in it,
+      // inserts and unmodelled columns included, so such rows are dropped here too.
+      if (state_of(c) == kInvalidState) valid = false;
       if (c == '.' || std::islower(static_cast<unsigned char>(c))) continue;  // insert state
       if (match >= keep_match.size()) {
         ++match;
         continue;
       }
       if (keep_match[match]) {
-        uint8_t s = state_of(c);
-        if (s == kInvalidState) valid = false;  // X, B, Z, ... : plmc drops such sequences
-        row[col++] = s;
+        row[col++] = state_of(c);
       }
       ++match;
     }

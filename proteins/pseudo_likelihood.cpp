@@ -286,6 +286,7 @@ PottsModel fit_potts_plm(const uint8_t* states, size_t n, size_t length, const s
   LbfgsOptions lbfgs;
   lbfgs.max_iterations = options.max_iterations;
   lbfgs.gradient_tolerance = options.gradient_tolerance;
+  lbfgs.relative_decrease = options.relative_decrease;
   lbfgs.threads = options.threads;
   LbfgsResult result = minimize_lbfgs(
       x, [&plm](const std::vector<float>& p, std::vector<float>& g) { return plm.evaluate(p, g); }, lbfgs, progress);

@@ -29,6 +29,9 @@ struct PlmOptions {
   bool ignore_gaps = true;     // gaps as missing data (plmc -g); false: the gap is a 21st state
   int max_iterations = 500;
   double gradient_tolerance = 1e-3;  // plmc's liblbfgs epsilon: stop at |g| / max(1, |x|) <= this
+  // Also stop once the objective's relative decrease stays below this for 3 iterations: plmc's
+  // gradient rule never fires on real families (see BENCHMARKS.md, proteins), this one does.
+  double relative_decrease = 1e-6;
   int threads = 0;             // <= 0: OpenMP default
 };
 

@@ -146,6 +146,9 @@ TEST(ScoreCli, UsageErrorsExitTwo) {
   if (test::spindle_binary().empty()) GTEST_SKIP() << "core-only build";
   auto r = test::run_command(score_cmd("--mutations V29A -o x.csv"));  // neither --msa nor --load-model
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = test::run_command(score_cmd("--msa " + data("BLAT_ECOLX.every5.a2m") + " --mutations V29A --min-decrease 0 -o x.csv"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--min-decrease"), std::string::npos) << r.err;
 }
 
 }  // namespace

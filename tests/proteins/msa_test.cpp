@@ -71,6 +71,12 @@ TEST(Msa, DropsRowsWithNonStandardResidues) {
   FocusAlignment a = read_focus_alignment(write("x.a2m", ">f\nMKV\n>s\nMXV\n>t\nMKI\n"));
   EXPECT_EQ(a.n_sequences, 2u);
   EXPECT_EQ(a.n_dropped, 1u);
+  // As plmc: an unknown letter anywhere in the row drops it, in an unmodelled column (focus lower
+  // case) or an insert too; the letters of the 20 amino acids in either case and the gaps do not.
+  FocusAlignment b = read_focus_alignment(write("y.a2m", ">f\nmKVa\n>s\nxKVa\n>t\nKVbc\n>u\nKV.\n>v\n-Va\n"));
+  EXPECT_EQ(b.n_columns, 2u);
+  EXPECT_EQ(b.n_sequences, 3u);  // f, u, v
+  EXPECT_EQ(b.n_dropped, 2u);    // s (x in a focus lower-case column), t (b, c in inserts)
 }
 
 TEST(Msa, RejectsEmptyRaggedAndMalformed) {
