@@ -26,9 +26,11 @@ struct ScoreOptions {
   std::optional<int64_t> offset;
   bool eval = false;
   int threads = 0;
-  double theta = 0.2, lambda_h = 0.01, lambda_j = 0.01;
-  int max_iterations = 500;
-  double min_decrease = 1e-6;
+  // Fit settings start at the library's defaults, so the two cannot drift apart.
+  double theta = FamilyModelOptions{}.theta;
+  double lambda_h = PlmOptions{}.lambda_h, lambda_j = PlmOptions{}.lambda_j;
+  int max_iterations = PlmOptions{}.max_iterations;
+  double min_decrease = PlmOptions{}.relative_decrease;
   bool gap_state = false;
   // Language models (--model DIR): scoring mode and its settings (proteins/lm_scorers.h).
   std::string scoring = "masked-marginal", msa_sampling = "first";
