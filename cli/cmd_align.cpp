@@ -29,6 +29,13 @@ void run(AlignRunOptions o, int threads) {
                static_cast<unsigned long long>(stats.reads), static_cast<unsigned long long>(stats.mapped),
                stats.reads ? 100.0 * stats.mapped / stats.reads : 0.0, static_cast<unsigned long long>(stats.proper),
                seconds, stats.reads / std::max(1e-9, seconds), format_bytes(peak_rss_bytes()).c_str());
+  const auto& a = stats.aligner;
+  const double per_read = a.reads ? 1e6 / double(a.reads) : 0.0;
+  std::fprintf(stderr,
+               "[spindle] search: %.2f CPU s (%.1f us/read: embedding, candidates, ranking); DP: %.2f CPU s (%.1f us/read); "
+               "%llu reads retried, %llu by exhaustive fallback\n",
+               a.candidate_cpu_s, a.candidate_cpu_s * per_read, a.dp_cpu_s, a.dp_cpu_s * per_read,
+               static_cast<unsigned long long>(a.retried), static_cast<unsigned long long>(a.exhaustive));
   print_final_report();
 }
 
@@ -46,7 +53,14 @@ void setup(CLI::App& app) {
   align->add_option("--reference", opts->reference_check, "FASTA that must match the indexed reference (checked)");
   align->add_option("--model", opts->model_check,
                     "Model directory the index was built with (checked; the index already records it)");
-  align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read from the vector search (default 8)");
+  align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read that go on to DP (default 8)");
+  align->add_option_function<std::string>("--search", [opts](const std::string& v) {
+    opts->aligner.search = v == "exhaustive" ? CandidateSearch::exhaustive : CandidateSearch::sparse;
+  }, "How candidate windows are found: sparse (minimizer look-ups ranked by the vector store; default) or exhaustive (the vector store scores every window)")
+      ->check(CLI::IsMember({"sparse", "exhaustive"}));
+  align->add_option("--max-occ", opts->aligner.candidates.max_occurrences,
+                    "Skip minimizers occurring more often than this in the reference (default 256)")
+      ->check(CLI::PositiveNumber);
   align->add_option("-T,--min-score", opts->aligner.min_score, "Minimum alignment score to report (default 30)");
   align->add_option("-I,--insert-range", [opts](const CLI::results_t& r) {
     if (r.size() != 2) return false;

@@ -1,5 +1,6 @@
-// spindle index ref: cut a reference into windows, embed them, store them in a FAISS vector store
-// (genomics/ref_index.h). The aligner (`spindle align`) searches this index.
+// spindle index ref: pack a reference 2 bits per base, index its minimizers, cut it into windows,
+// embed them, store them in a FAISS vector store (genomics/ref_index.h). `spindle align` searches
+// this index.
 #include <omp.h>
 
 #include <cstdio>
@@ -20,6 +21,7 @@ struct IndexRefOptions {
   int read_length = 150;
   int window_bp = 0, stride_bp = 0;
   int kmer = 11, dim = 256;
+  MinimizerParams minimizers;
   std::string factory;  // empty: Int8Flat for the sketch, Flat for --model
   std::string model_dir;  // --model: embed windows with this model instead of the k-mer sketch
 };
@@ -38,18 +40,20 @@ void run(const IndexRefOptions& o) {
   options.window_bp = o.window_bp > 0 ? o.window_bp : 2 * o.read_length;
   options.stride_bp = o.stride_bp > 0 ? o.stride_bp : options.window_bp - o.read_length;
   options.factory = o.factory;
+  options.minimizers = o.minimizers;
   Progress timer;
-  Reference ref = load_reference(o.reference);
   std::unique_ptr<Encoder> encoder;
   if (o.model_dir.empty())
     encoder = std::make_unique<KmerSketchEncoder>(o.kmer, o.dim);
   else
     encoder = std::make_unique<ModelEncoder>(o.model_dir);
-  RefIndex::build(ref, *encoder, options, o.output, report_progress);
-  size_t windows = make_windows(ref, options.window_bp, options.stride_bp).size();
-  std::fprintf(stderr, "[spindle] indexed %zu sequences, %llu bp, %zu windows (%d bp, stride %d), encoder %s, vector index %s in %.2f s\n",
-               ref.contigs.size(), static_cast<unsigned long long>(ref.total_length()), windows, options.window_bp,
-               options.stride_bp, encoder->description().c_str(), default_factory(*encoder, options.factory).c_str(),
+  RefIndexSummary s = RefIndex::build(o.reference, *encoder, options, o.output, report_progress);
+  std::fprintf(stderr,
+               "[spindle] indexed %zu sequences, %lld bp, %lld windows (%d bp, stride %d), encoder %s, vector index %s, "
+               "%llu minimizers (k %d, w %d) in %.2f s\n",
+               s.contigs, static_cast<long long>(s.bases), static_cast<long long>(s.windows), options.window_bp,
+               options.stride_bp, encoder->description().c_str(), s.factory.c_str(),
+               static_cast<unsigned long long>(s.minimizer_occurrences), options.minimizers.k, options.minimizers.w,
                timer.elapsed_s());
   print_final_report();
 }
@@ -66,6 +70,10 @@ void setup(CLI::App& app) {
   ref->add_option("--stride", opts->stride_bp, "Window stride in bp (default: window - read length)");
   ref->add_option("-k,--kmer", opts->kmer, "k-mer length of the sketch encoder (default 11)");
   ref->add_option("--dim", opts->dim, "Sketch dimension (default 256)");
+  ref->add_option("--minimizer-k", opts->minimizers.k, "k-mer length of the minimizer index (default 21)")
+      ->check(CLI::Range(8, 32));
+  ref->add_option("--minimizer-w", opts->minimizers.w, "Minimizer window in k-mers (default 11)")
+      ->check(CLI::Range(1, 32));
   ref->add_option("--model", opts->model_dir,
                   "Embed windows (and later reads) with this model directory (DNA-ESA) instead of the k-mer sketch");
   ref->add_option("--factory", opts->factory, "Window vector index: Int8Flat (exhaustive, exact for k-mer sketches; the default without --model) or a FAISS factory string (Flat: the default with --model)");

@@ -13,6 +13,12 @@ std::string pair_base_name(const std::string& name) {
   return name;
 }
 
+void check_length(const SeqRecord& r, const std::string& file) {
+  if (r.seq.size() > kMaxReadLength)
+    throw Error(file + ": read " + r.name + " is " + std::to_string(r.seq.size()) + " bp; spindle align takes reads up to " +
+                std::to_string(kMaxReadLength) + " bp");
+}
+
 void check_mates(const SeqRecord& a, const SeqRecord& b, const std::string& file_a, const std::string& file_b) {
   if (pair_base_name(a.name) != pair_base_name(b.name))
     throw Error(file_b + ": mate names differ: " + a.name + " (" + file_a + ") vs " + b.name);
@@ -35,7 +41,9 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   if (!o.reads2.empty() && o.interleaved) throw UsageError("give either a mates file or --interleaved, not both");
   if (o.reads1 == "-" && o.reads2 == "-") throw UsageError("only one input can be stdin");
   RefIndex index = RefIndex::open(o.index_dir);
-  if (!o.reference_check.empty()) index.check_same_reference(load_reference(o.reference_check), o.reference_check);
+  if (!o.reference_check.empty()) index.check_same_reference(o.reference_check);
+  if (o.output.size() >= 5 && o.output.compare(o.output.size() - 5, 5, ".cram") == 0 && o.reference_check.empty())
+    throw UsageError("CRAM output needs --reference FASTA (the index keeps its reference 2-bit packed)");
   if (!o.model_check.empty() && ModelEncoder(o.model_check).description() != index.manifest().encoder)
     throw Error(o.model_check + ": not the model this index was built with (index encoder: " +
                 index.manifest().encoder + ")");
@@ -49,7 +57,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   header.program_version = SPINDLE_VERSION;
   header.command_line = o.command_line;
   header.read_group = o.read_group;
-  header.reference_fasta = index.reference_fasta();
+  header.reference_fasta = o.reference_check;
   SamWriter writer(o.output, index.reference(), header, o.threads);
   Aligner aligner(index, o.aligner);
   AlignRunStats stats;
@@ -74,7 +82,9 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
       } else if (o.interleaved) {
         if (!reader1.next(b)) throw Error(o.reads1 + ": odd number of records in an interleaved pair file");
       }
+      check_length(a, o.reads1);
       if (paired) {
+        check_length(b, reader2 ? o.reads2 : o.reads1);
         check_mates(a, b, o.reads1, reader2 ? o.reads2 : o.reads1);
         strip_mate_suffix(a);
         strip_mate_suffix(b);
@@ -93,6 +103,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
     for (auto& r : records) writer.write(r);
     tally(records, stats);
     stats.insert = aligner.insert_model();
+    stats.aligner = aligner.stats();
     if (progress) progress(stats);
   }
   writer.close();

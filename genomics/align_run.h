@@ -11,6 +11,10 @@
 
 namespace spindle {
 
+// The longest read `spindle align` takes: its DP scores are 16-bit and its regions span the read
+// plus two flanks of a read length (a 20 kb read already costs ~1e9 DP cells).
+constexpr size_t kMaxReadLength = 20000;
+
 struct AlignRunOptions {
   std::string index_dir;
   std::string reads1;            // "-" = stdin
@@ -35,6 +39,7 @@ struct AlignRunStats {
   uint64_t pairs = 0;
   uint64_t proper = 0;     // records with flag 0x2
   InsertModel insert;
+  Aligner::Stats aligner;  // stage times and how reads were found
 };
 
 // Runs the alignment; `progress` (may be empty) is called after every batch.

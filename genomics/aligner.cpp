@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -78,12 +79,24 @@ InsertModel estimate_insert_model(std::vector<int64_t> lengths) {
 struct Aligner::Impl {
   std::vector<std::unique_ptr<DpAligner>> dp;  // one per OpenMP thread
   DpAligner& thread_dp() { return *dp[omp_get_thread_num()]; }
+  // Per-thread time accounts (padded against false sharing), summed by stats().
+  struct alignas(64) Clock {
+    double candidate_s = 0, dp_s = 0;
+  };
+  std::vector<Clock> clocks;
+  Clock& thread_clock() { return clocks[omp_get_thread_num()]; }
+  uint64_t reads = 0, retried = 0, exhaustive = 0;
 };
+
+namespace {
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}  // namespace
 
 Aligner::Aligner(const RefIndex& index, AlignerOptions options)
     : impl_(std::make_unique<Impl>()), index_(index), options_(options) {
   int threads = std::max(1, omp_get_max_threads());
   for (int t = 0; t < threads; ++t) impl_->dp.push_back(std::make_unique<DpAligner>(options_.scoring));
+  impl_->clocks.resize(threads);
   if (options_.max_insert > 0) {
     insert_.known = true;
     insert_.low = std::max<int64_t>(1, options_.min_insert);
@@ -94,6 +107,18 @@ Aligner::Aligner(const RefIndex& index, AlignerOptions options)
 
 Aligner::~Aligner() = default;
 
+Aligner::Stats Aligner::stats() const {
+  Stats s;
+  for (auto& c : impl_->clocks) {
+    s.candidate_cpu_s += c.candidate_s;
+    s.dp_cpu_s += c.dp_s;
+  }
+  s.reads = impl_->reads;
+  s.retried = impl_->retried;
+  s.exhaustive = impl_->exhaustive;
+  return s;
+}
+
 namespace {
 
 struct CandidateWindow {
@@ -102,9 +127,11 @@ struct CandidateWindow {
   int strand_hint;  // -1: both strands (strand-invariant encoder)
 };
 
-std::string_view region_view(const RefIndex& index, int32_t contig, int64_t begin, int64_t end) {
-  const std::string& seq = index.reference().contigs[contig].seq;
-  return std::string_view(seq).substr(begin, end - begin);
+// The reference text of [begin, end) on `contig`, decoded from the packed reference into a
+// per-thread buffer (valid until the next call on this thread with the same `slot`).
+std::string_view region_view(const RefIndex& index, int32_t contig, int64_t begin, int64_t end, int slot = 0) {
+  thread_local std::string buffers[2];
+  return index.reference().fetch(contig, begin, end, buffers[slot]);
 }
 
 void add_hit_dedup(std::vector<ReadHit>& hits, const ReadHit& h, int read_len) {
@@ -139,7 +166,7 @@ void align_region(DpAligner& dp, const RefIndex& index, int32_t contig, int64_t 
       h.region_begin = sub_begin;
       h.region_end = sub_end;
       h.strand = strand;
-      std::string_view sub = region_view(index, contig, sub_begin, sub_end);
+      std::string_view sub = target.substr(sub_begin - begin, sub_end - sub_begin);
       bool done = false;
       if (diagonal != kNoDiagonal) {
         DpHit u = dp.ungapped_hit(strand, sub, static_cast<int>(diagonal - (sub_begin - begin)));
@@ -167,10 +194,21 @@ void align_region(DpAligner& dp, const RefIndex& index, int32_t contig, int64_t 
 
 }  // namespace
 
+namespace {
+
+// A window chosen for DP, with its embedding similarity to the read.
+struct ScoredWindow {
+  int64_t id;  // vector id: window id, + n_windows for a reverse strand vector
+  float cosine;
+};
+
+}  // namespace
+
 std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<const SeqRecord*>& reads) {
   const int64_t n = static_cast<int64_t>(reads.size());
   std::vector<std::vector<ReadHit>> all(n);
   if (n == 0) return all;
+  const double t_embed = now_s();
   const Encoder& enc = index_.encoder();
   const int dim = enc.dim();
   std::vector<float> queries(static_cast<size_t>(n) * dim);
@@ -180,26 +218,27 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
     for (auto* r : reads) seqs.emplace_back(r->seq);
     enc.encode(seqs, queries.data());
   }
+  // Embedding runs on all threads: charge it to every thread's candidate clock.
+  const double embed_s = now_s() - t_embed;
+  for (auto& c : impl_->clocks) c.candidate_s += embed_s;
+  impl_->reads += n;
   const VectorStore& store = index_.store();
-  const int64_t k = std::min<int64_t>(options_.top_k, store.count());
-  SearchResult found = store.search(queries.data(), n, k);
-  const auto& windows = index_.windows();
-  const int64_t n_windows = static_cast<int64_t>(windows.size());
+  const WindowLayout& windows = index_.windows();
+  const int64_t n_windows = windows.count();
   const bool invariant = enc.strand_invariant();
 
-  // Aligns read i to the candidate windows in row `row` of `result` (k columns); windows below
-  // `ratio` of the best cosine are noise.
-  auto align_candidates = [&](int64_t i, const SearchResult& result, int64_t row, int64_t kk, float ratio) {
+  // Aligns read i to `chosen` windows (best cosine first): windows below `ratio` of the best
+  // cosine are noise; overlapping windows form one region, aligned once.
+  auto align_windows = [&](int64_t i, const std::vector<ScoredWindow>& chosen, float ratio) {
     const std::string& seq = reads[i]->seq;
     const int read_len = static_cast<int>(seq.size());
-    float best_cos = result.score(row, 0);
-    if (result.id(row, 0) < 0 || !(best_cos > 0.02f)) return;  // nothing embeddable (all N, too short)
+    if (chosen.empty() || !(chosen[0].cosine > 0.02f)) return;  // nothing embeddable (all N, too short)
+    const float best_cos = chosen[0].cosine;
     std::vector<CandidateWindow> cands;
-    for (int64_t r = 0; r < kk; ++r) {
-      int64_t id = result.id(row, r);
-      if (id < 0 || result.score(row, r) < ratio * best_cos) continue;
-      const Window& w = windows[id % n_windows];
-      cands.push_back({w.contig, w.start, w.end, invariant ? -1 : static_cast<int>(id / n_windows)});
+    for (const ScoredWindow& c : chosen) {
+      if (c.cosine < ratio * best_cos) continue;
+      const Window w = windows.window(c.id % n_windows);
+      cands.push_back({w.contig, w.start, w.end, invariant ? -1 : static_cast<int>(c.id / n_windows)});
     }
     std::sort(cands.begin(), cands.end(), [](auto& a, auto& b) {
       return std::tie(a.contig, a.strand_hint, a.start) < std::tie(b.contig, b.strand_hint, b.start);
@@ -209,43 +248,127 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
     const int64_t flank = read_len + 16;
     std::vector<ReadHit>& hits = all[i];
     for (size_t c = 0; c < cands.size();) {
-      // Overlapping or touching windows form one region, aligned once.
       CandidateWindow region = cands[c++];
       while (c < cands.size() && cands[c].contig == region.contig && cands[c].strand_hint == region.strand_hint &&
              cands[c].start <= region.end) {
         region.end = std::max(region.end, cands[c].end);
         ++c;
       }
-      const int64_t contig_len = static_cast<int64_t>(index_.reference().contigs[region.contig].seq.size());
+      const int64_t contig_len = index_.reference().contig_length(region.contig);
       int64_t begin = std::max<int64_t>(0, region.start - flank), end = std::min(contig_len, region.end + flank);
       align_region(dp, index_, region.contig, begin, end, region.strand_hint, read_len, options_.min_score, hits);
     }
     std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
   };
 
-#pragma omp parallel for schedule(dynamic, 32)
-  for (int64_t i = 0; i < n; ++i) align_candidates(i, found, i, k, options_.min_cosine_ratio);
+  // Row `row` of an exhaustive search result as chosen windows.
+  auto from_search = [](const SearchResult& result, int64_t row) {
+    std::vector<ScoredWindow> chosen;
+    for (int64_t r = 0; r < result.k; ++r)
+      if (result.id(row, r) >= 0) chosen.push_back({result.id(row, r), result.score(row, r)});
+    return chosen;
+  };
 
-  // Second chance: a read that found no alignment, or only a poor one, may be diverged enough
-  // that its true window ranked below the top k. Search those few again, deeper, with no noise
-  // cut, and align against every candidate (regions already aligned just score again).
+  // Sparse stage for read i: minimizer look-ups name windows, the vector store scores them
+  // against the read, the `keep` best by cosine go on.
+  auto sparse_windows = [&](int64_t i, const CandidateOptions& copt, int64_t keep) {
+    thread_local std::vector<WindowCandidate> found;
+    find_candidate_windows(index_, reads[i]->seq, copt, found);
+    std::vector<int64_t> ids;
+    ids.reserve(found.size());
+    for (auto& c : found) ids.push_back(c.window + (invariant ? 0 : c.strand * n_windows));
+    std::vector<float> cosines(ids.size());
+    store.score_ids(&queries[i * dim], ids.data(), static_cast<int64_t>(ids.size()), cosines.data());
+    std::vector<ScoredWindow> chosen(ids.size());
+    for (size_t j = 0; j < ids.size(); ++j) chosen[j] = {ids[j], cosines[j]};
+    std::stable_sort(chosen.begin(), chosen.end(), [](auto& a, auto& b) { return a.cosine > b.cosine; });
+    if (static_cast<int64_t>(chosen.size()) > keep) chosen.resize(keep);
+    return chosen;
+  };
+
+  // Runs `stage` (candidates) then DP for each listed read on all threads, timing both.
+  auto run_stage = [&](const std::vector<int64_t>& list, auto&& candidates, float ratio) {
+    std::vector<std::string> errors(omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t j = 0; j < list.size(); ++j) {
+      auto& clock = impl_->thread_clock();
+      try {
+        const double t0 = now_s();
+        std::vector<ScoredWindow> chosen = candidates(list[j]);
+        const double t1 = now_s();
+        align_windows(list[j], chosen, ratio);
+        clock.candidate_s += t1 - t0;
+        clock.dp_s += now_s() - t1;
+      } catch (const Error& e) {  // exceptions may not leave an OpenMP region
+        errors[omp_get_thread_num()] = e.what();
+      }
+    }
+    for (auto& e : errors)
+      if (!e.empty()) throw Error(e);
+  };
+
+  std::vector<int64_t> every(n);
+  for (int64_t i = 0; i < n; ++i) every[i] = i;
+  const int64_t k = std::min<int64_t>(options_.top_k, store.count());
   const int64_t deep_k = std::min<int64_t>(options_.retry_top_k, store.count());
-  if (deep_k > k) {
+  auto poor = [&](int64_t i) {
+    const int read_len = static_cast<int>(reads[i]->seq.size());
+    return all[i].empty() || all[i][0].dp.score < options_.retry_below * read_len * options_.scoring.match;
+  };
+  // Reads the embedding gives nothing to rank with (all N, shorter than a k-mer) are left alone.
+  auto embeddable = [&](int64_t i) {
+    const float* q = &queries[i * dim];
+    return std::any_of(q, q + dim, [](float x) { return x != 0.f; });
+  };
+
+  // Exhaustive top-`kk` vector search of `list`, then DP: one batched search on all threads.
+  auto exhaustive_stage = [&](const std::vector<int64_t>& list, int64_t kk, float ratio) {
+    if (list.empty()) return;
+    const double t0 = now_s();
+    std::vector<float> rows(list.size() * dim);
+    for (size_t j = 0; j < list.size(); ++j) std::copy_n(&queries[list[j] * dim], dim, &rows[j * dim]);
+    SearchResult result = store.search(rows.data(), static_cast<int64_t>(list.size()), kk);
+    const double search_s = now_s() - t0;
+    for (auto& c : impl_->clocks) c.candidate_s += search_s;
+    std::vector<int64_t> row_of(n, -1);
+    for (size_t j = 0; j < list.size(); ++j) row_of[list[j]] = static_cast<int64_t>(j);
+    run_stage(list, [&](int64_t i) { return from_search(result, row_of[i]); }, ratio);
+  };
+
+  if (options_.search == CandidateSearch::exhaustive) {
+    exhaustive_stage(every, k, options_.min_cosine_ratio);
+    // Second chance: a read that found no alignment, or only a poor one, may be diverged enough
+    // that its true window ranked below the top k: search deeper, with no noise cut.
     std::vector<int64_t> retry;
-    for (int64_t i = 0; i < n; ++i) {
-      const int read_len = static_cast<int>(reads[i]->seq.size());
-      if (found.id(i, 0) >= 0 && found.score(i, 0) > 0.02f &&
-          (all[i].empty() || all[i][0].dp.score < options_.retry_below * read_len * options_.scoring.match))
-        retry.push_back(i);
+    for (int64_t i = 0; i < n; ++i)
+      if (embeddable(i) && poor(i)) retry.push_back(i);
+    if (deep_k > k) {
+      impl_->retried += retry.size();
+      exhaustive_stage(retry, deep_k, 0.0f);
     }
-    if (!retry.empty()) {
-      std::vector<float> again(retry.size() * dim);
-      for (size_t j = 0; j < retry.size(); ++j)
-        std::copy_n(&queries[retry[j] * dim], dim, &again[j * dim]);
-      SearchResult deep = store.search(again.data(), static_cast<int64_t>(retry.size()), deep_k);
-#pragma omp parallel for schedule(dynamic, 4)
-      for (size_t j = 0; j < retry.size(); ++j) align_candidates(retry[j], deep, static_cast<int64_t>(j), deep_k, 0.0f);
-    }
+    return all;
+  }
+
+  run_stage(every, [&](int64_t i) { return sparse_windows(i, options_.candidates, k); }, options_.min_cosine_ratio);
+  // Second chance for reads with no or a poor alignment: repeats up to retry_max_occurrences count
+  // and up to retry_top_k windows go to DP with no cosine cut (a read diverged by 5-8% can rank
+  // its true window low).
+  std::vector<int64_t> retry;
+  for (int64_t i = 0; i < n; ++i)
+    if (embeddable(i) && poor(i)) retry.push_back(i);
+  impl_->retried += retry.size();
+  CandidateOptions wide = options_.candidates;
+  wide.max_occurrences = std::max(wide.max_occurrences, options_.retry_max_occurrences);
+  wide.max_windows = std::max<int>(wide.max_windows, static_cast<int>(deep_k));
+  run_stage(retry, [&](int64_t i) { return sparse_windows(i, wide, deep_k); }, 0.0f);
+  // Bounded fallback: on a small genome, reads that no minimizer placed (highly diverged) get the
+  // exhaustive search; on a large one its cost per read would grow with the genome.
+  if (n_windows <= options_.exhaustive_fallback_max_windows) {
+    std::vector<int64_t> fallback;
+    for (int64_t i : retry)
+      if (all[i].empty()) fallback.push_back(i);
+    impl_->exhaustive += fallback.size();
+    exhaustive_stage(fallback, deep_k, 0.0f);
   }
   return all;
 }
@@ -264,7 +387,7 @@ Placement place(DpAligner& dp, const RefIndex& index, const SeqRecord& read, con
   Placement p;
   if (chosen >= hits.size()) return p;
   const ReadHit& h = hits[chosen];
-  p.aln = dp.align(h.strand, region_view(index, h.contig, h.region_begin, h.region_end), h.dp);
+  p.aln = dp.align(h.strand, region_view(index, h.contig, h.region_begin, h.region_end, 1), h.dp);
   p.mapped = true;
   p.tid = h.contig;
   p.pos = h.region_begin + p.aln.target_begin;
@@ -390,7 +513,7 @@ void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vecto
       bool has_partner = false;
       for (auto& x : h[o]) has_partner |= hits_proper(anchor, len[m], x, len[o], model);
       if (has_partner) continue;
-      const int64_t contig_len = static_cast<int64_t>(index_.reference().contigs[anchor.contig].seq.size());
+      const int64_t contig_len = index_.reference().contig_length(anchor.contig);
       int64_t begin, end;
       if (anchor.strand == 0) {
         begin = anchor.approx_pos + model.low - len[o] - 16;

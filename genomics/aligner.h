@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "genomics/candidate_finder.h"
 #include "genomics/dp_align.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/ref_index.h"
@@ -17,8 +18,24 @@
 
 namespace spindle {
 
+// How candidate windows reach the embedding ranking.
+//  sparse:     the read's minimizers are looked up in the reference's minimizer index; the windows
+//              they point to are scored against the read by the vector store (score_ids) and the
+//              best go to DP. Cost per read independent of the reference size (the default).
+//  exhaustive: the vector store scores every window (a full Int8Flat/FAISS search per read).
+enum class CandidateSearch { sparse, exhaustive };
+
 struct AlignerOptions {
-  int top_k = 8;                 // candidate windows per read from the vector search
+  CandidateSearch search = CandidateSearch::sparse;
+  CandidateOptions candidates;   // sparse: first look-up
+  // sparse, second chance for reads with no or a poor alignment: repeats up to this many
+  // occurrences count, and more windows go on to DP, with no cosine cut.
+  int retry_max_occurrences = 4096;
+  // Reads that still have no candidate are searched exhaustively when the index has at most this
+  // many windows (about 40 Mb at stride 150): a bounded fallback for small genomes, where it costs
+  // at most ~70 us per such read; above it those reads stay unmapped.
+  int64_t exhaustive_fallback_max_windows = 262144;
+  int top_k = 8;                 // candidate windows per read that go on to DP
   float min_cosine_ratio = 0.5f; // candidates below this fraction of the best cosine are noise
   int min_score = 30;            // alignments scoring less are reported unmapped (bwa -T)
   // Reads whose best score is below retry_below x read length (or that found nothing) are
@@ -62,6 +79,16 @@ class Aligner {
 
   // Candidate hits of each read (vector search + DP scoring), best first, duplicates removed.
   std::vector<std::vector<ReadHit>> candidate_hits(const std::vector<const SeqRecord*>& reads);
+
+  // Where the time went and how reads were found, summed over every call so far.
+  struct Stats {
+    double candidate_cpu_s = 0;  // embedding, minimizer look-ups, vector ranking (thread seconds)
+    double dp_cpu_s = 0;         // dynamic programming of the candidates (thread seconds)
+    uint64_t reads = 0;
+    uint64_t retried = 0;        // reads given the second, wider candidate search
+    uint64_t exhaustive = 0;     // reads that fell back to the exhaustive vector search
+  };
+  Stats stats() const;
 
  private:
   struct Impl;

@@ -1,13 +1,12 @@
 #include "genomics/ref_index.h"
 
-#include <htslib/faidx.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "genomics/fastx_reader.h"
+#include "index/file_checksum.h"
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
 
@@ -16,19 +15,40 @@ namespace spindle {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::vector<Window> make_windows(const Reference& ref, int window_bp, int stride_bp) {
-  if (window_bp < 16 || stride_bp < 1 || stride_bp > window_bp)
-    throw Error("reference index: need window >= 16 and 1 <= stride <= window (got window " +
-                std::to_string(window_bp) + ", stride " + std::to_string(stride_bp) + ")");
-  std::vector<Window> windows;
-  for (size_t c = 0; c < ref.contigs.size(); ++c) {
-    const int64_t len = static_cast<int64_t>(ref.contigs[c].seq.size());
-    int64_t start = 0;
-    for (; start + window_bp < len; start += stride_bp)
-      windows.push_back({static_cast<int32_t>(c), start, start + window_bp});
-    // The last window ends at the contig end so the tail is covered at full length.
-    windows.push_back({static_cast<int32_t>(c), std::max<int64_t>(0, len - window_bp), len});
+namespace {
+
+constexpr const char* kReferenceFile = "reference.2bit";
+constexpr const char* kMinimizerFile = "minimizers.bin";
+
+std::string crc_hex(uint32_t crc) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x", crc);
+  return text;
+}
+
+// Embeds the windows `first..last` (their reverse complements when `reverse`) into `out`.
+void embed_windows(const PackedReference& ref, const WindowLayout& layout, const Encoder& encoder, int64_t first,
+                   int64_t last, bool reverse, std::vector<float>& out) {
+  const int64_t n = last - first;
+  out.resize(static_cast<size_t>(n) * encoder.dim());
+  std::vector<std::string> text(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const Window w = layout.window(first + i);
+    ref.fetch(w.contig, w.start, w.end, text[i]);
+    if (reverse) text[i] = reverse_complement(text[i]);
   }
+  std::vector<std::string_view> views(text.begin(), text.end());
+  encoder.encode(views, out.data());
+}
+
+}  // namespace
+
+std::vector<Window> make_windows(const Reference& ref, int window_bp, int stride_bp) {
+  std::vector<int64_t> lengths;
+  for (auto& c : ref.contigs) lengths.push_back(static_cast<int64_t>(c.seq.size()));
+  WindowLayout layout(lengths, window_bp, stride_bp);
+  std::vector<Window> windows;
+  for (int64_t id = 0; id < layout.count(); ++id) windows.push_back(layout.window(id));
   return windows;
 }
 
@@ -37,69 +57,76 @@ std::string default_factory(const Encoder& encoder, const std::string& requested
   return dynamic_cast<const KmerSketchEncoder*>(&encoder) ? "Int8Flat" : "Flat";
 }
 
-void RefIndex::build(const Reference& ref, const Encoder& encoder, const RefIndexOptions& options,
-                     const std::string& dir, void (*progress)(const std::string&)) {
-  std::vector<Window> windows = make_windows(ref, options.window_bp, options.stride_bp);
-  const bool both = !encoder.strand_invariant();
-  const int64_t n = static_cast<int64_t>(windows.size()) * (both ? 2 : 1);
-  const int dim = encoder.dim();
-  std::vector<float> vectors(static_cast<size_t>(n) * dim);
-  const size_t chunk = 4096;
-  for (size_t first = 0; first < windows.size(); first += chunk) {
-    size_t last = std::min(windows.size(), first + chunk);
-    std::vector<std::string> rc_storage;
-    std::vector<std::string_view> seqs;
-    for (size_t w = first; w < last; ++w) {
-      const auto& win = windows[w];
-      seqs.emplace_back(ref.contigs[win.contig].seq.data() + win.start, win.end - win.start);
-    }
-    encoder.encode(seqs, vectors.data() + first * dim);
-    if (both) {
-      for (auto& s : seqs) rc_storage.push_back(reverse_complement(std::string(s)));
-      std::vector<std::string_view> rc(rc_storage.begin(), rc_storage.end());
-      encoder.encode(rc, vectors.data() + (windows.size() + first) * dim);
-    }
-    if (progress) progress("embedded " + std::to_string(last) + " / " + std::to_string(windows.size()) + " windows");
-  }
+RefIndexSummary RefIndex::build(const std::string& fasta, const Encoder& encoder, const RefIndexOptions& options,
+                     const std::string& dir, ProgressFn progress) {
+  return build(pack_fasta(fasta, progress), encoder, options, dir, progress);
+}
 
-  BuildOptions build;
-  build.factory = default_factory(encoder, options.factory);
-  build.metric = Metric::cosine;
-  build.producer = encoder.description();
-  VectorStore store = VectorStore::build(vectors.data(), n, dim, {}, build);
-  vectors.clear();
-  vectors.shrink_to_fit();
+RefIndexSummary RefIndex::build(const Reference& ref, const Encoder& encoder, const RefIndexOptions& options,
+                     const std::string& dir, ProgressFn progress) {
+  PackedReference packed;
+  for (auto& c : ref.contigs) packed.append(c.name, c.seq);
+  return build(packed, encoder, options, dir, progress);
+}
+
+RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encoder, const RefIndexOptions& options,
+                     const std::string& dir, ProgressFn progress) {
+  const WindowLayout layout(contig_lengths(ref), options.window_bp, options.stride_bp);
+  const bool both = !encoder.strand_invariant();
+  const int64_t n_windows = layout.count();
 
   TempPath tmp(dir);
   std::error_code ec;
   fs::remove_all(tmp.path(), ec);
   fs::create_directories(tmp.path(), ec);
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
+  ref.save(tmp.path() + "/" + kReferenceFile);
 
-  {  // reference.fa, 80 columns, then its .fai so CRAM writers and samtools can use it
-    std::ofstream fa(tmp.path() + "/reference.fa", std::ios::binary);
-    for (auto& c : ref.contigs) {
-      fa << '>' << c.name << '\n';
-      for (size_t i = 0; i < c.seq.size(); i += 80) fa.write(c.seq.data() + i, std::min<size_t>(80, c.seq.size() - i)) << '\n';
-    }
-    if (!fa.flush()) throw Error(dir + ": write failed (reference.fa)");
+  {  // Window vectors, a chunk at a time: only the int8 codes of the whole reference are held.
+    BuildOptions build;
+    build.factory = default_factory(encoder, options.factory);
+    build.metric = Metric::cosine;
+    build.producer = encoder.description();
+    VectorStore store = VectorStore::create(encoder.dim(), build);
+    if (!store.is_trained())
+      throw Error("vector index '" + build.factory + "' needs training; the reference index takes Int8Flat, Flat or HNSW");
+    store.reserve(n_windows * (both ? 2 : 1));
+    const int64_t chunk = 16384;
+    std::vector<float> vectors;
+    // Forward strands first (ids 0..n-1), then, when the encoder needs them, the reverse strands.
+    for (int strand = 0; strand < (both ? 2 : 1); ++strand)
+      for (int64_t first = 0; first < n_windows; first += chunk) {
+        const int64_t last = std::min(n_windows, first + chunk);
+        embed_windows(ref, layout, encoder, first, last, strand == 1, vectors);
+        store.add(vectors.data(), last - first);
+        if (progress)
+          progress("embedded " + std::to_string(last) + " / " + std::to_string(n_windows) + " windows" +
+                   (both ? (strand ? " (reverse strand)" : " (forward strand)") : ""));
+      }
+    store.save(tmp.path() + "/vectors");
   }
-  if (fai_build((tmp.path() + "/reference.fa").c_str()) != 0) throw Error(dir + ": cannot index reference.fa");
+
+  const MinimizerIndex minimizers = MinimizerIndex::build(ref, options.minimizers, progress);
+  minimizers.save(tmp.path() + "/" + kMinimizerFile);
 
   json contigs = json::array();
-  for (auto& c : ref.contigs) {
-    char crc[16];
-    std::snprintf(crc, sizeof crc, "%08x", c.crc32);
-    contigs.push_back({{"name", c.name}, {"length", c.seq.size()}, {"crc32", crc}});
-  }
+  for (auto& c : ref.contigs())
+    contigs.push_back({{"name", c.name}, {"length", c.length}, {"crc32", crc_hex(c.crc32)}});
   json manifest = {{"kind", RefIndexManifest::kKind},
                    {"format_version", RefIndexManifest::kFormatVersion},
                    {"encoder", encoder.description()},
                    {"window_bp", options.window_bp},
                    {"stride_bp", options.stride_bp},
                    {"both_strands", both},
-                   {"windows", windows.size()},
+                   {"windows", n_windows},
                    {"contigs", contigs},
+                   {"reference", {{"file", kReferenceFile}, {"checksum", file_checksum(tmp.path() + "/" + kReferenceFile)}}},
+                   {"minimizers",
+                    {{"file", kMinimizerFile},
+                     {"k", options.minimizers.k},
+                     {"w", options.minimizers.w},
+                     {"occurrences", minimizers.occurrences()},
+                     {"checksum", file_checksum(tmp.path() + "/" + kMinimizerFile)}}},
                    {"vectors", "vectors"},
                    {"written_by", std::string("spindle ") + SPINDLE_VERSION}};
   {
@@ -107,8 +134,9 @@ void RefIndex::build(const Reference& ref, const Encoder& encoder, const RefInde
     out << manifest.dump(2) << '\n';
     if (!out.flush()) throw Error(dir + ": write failed (manifest.json)");
   }
-  store.save(tmp.path() + "/vectors");
   tmp.commit();
+  return {ref.contigs().size(), ref.total_length(), n_windows, minimizers.occurrences(),
+          default_factory(encoder, options.factory)};
 }
 
 RefIndex RefIndex::open(const std::string& dir) {
@@ -123,6 +151,12 @@ RefIndex RefIndex::open(const std::string& dir) {
   } catch (const std::exception& e) {
     throw Error(manifest_path + ": malformed JSON");
   }
+  auto checked_file = [&](const json& entry) {
+    const std::string path = dir + "/" + entry.at("file").get<std::string>();
+    if (file_checksum(path) != entry.at("checksum").get<std::string>())
+      throw Error(path + ": checksum differs from the manifest (index damaged): rebuild it with `spindle index ref`");
+    return path;
+  };
   try {
     if (m.value("kind", "") != RefIndexManifest::kKind)
       throw Error(dir + ": not a spindle reference index (kind '" + m.value("kind", "") + "')");
@@ -140,20 +174,22 @@ RefIndex RefIndex::open(const std::string& dir) {
     man.written_by = m.value("written_by", "");
     index.encoder_ = encoder_from_description(man.encoder);
 
-    index.ref_ = load_reference(index.reference_fasta());
+    index.ref_ = PackedReference::load(checked_file(m.at("reference")));
     auto& contigs = m.at("contigs");
-    bool same = contigs.size() == index.ref_.contigs.size();
+    bool same = contigs.size() == index.ref_.contigs().size();
     for (size_t i = 0; same && i < contigs.size(); ++i) {
-      auto& c = index.ref_.contigs[i];
-      char crc[16];
-      std::snprintf(crc, sizeof crc, "%08x", c.crc32);
-      same = contigs[i].at("name").get<std::string>() == c.name &&
-             contigs[i].at("length").get<uint64_t>() == c.seq.size() && contigs[i].at("crc32").get<std::string>() == crc;
+      auto& c = index.ref_.contigs()[i];
+      same = contigs[i].at("name").get<std::string>() == c.name && contigs[i].at("length").get<int64_t>() == c.length &&
+             contigs[i].at("crc32").get<std::string>() == crc_hex(c.crc32);
     }
-    if (!same) throw Error(dir + ": reference.fa does not match the manifest (index damaged or edited)");
-    index.windows_ = make_windows(index.ref_, man.window_bp, man.stride_bp);
-    if (m.at("windows").get<size_t>() != index.windows_.size())
+    if (!same) throw Error(dir + ": reference.2bit does not match the manifest (index damaged or edited)");
+    index.windows_ = WindowLayout(contig_lengths(index.ref_), man.window_bp, man.stride_bp);
+    if (m.at("windows").get<int64_t>() != index.windows_.count())
       throw Error(dir + ": window count differs from the manifest");
+    index.minimizers_ = MinimizerIndex::load(checked_file(m.at("minimizers")));
+    const auto& params = index.minimizers_.params();
+    if (params.k != m.at("minimizers").at("k").get<int>() || params.w != m.at("minimizers").at("w").get<int>())
+      throw Error(dir + ": minimizer index parameters differ from the manifest");
   } catch (const json::exception& e) {
     throw Error(manifest_path + ": missing or invalid field (" + std::string(e.what()) + ")");
   }
@@ -162,22 +198,29 @@ RefIndex RefIndex::open(const std::string& dir) {
   if (store.producer() != index.manifest_.encoder)
     throw Error(dir + ": vectors were made by encoder '" + store.producer() + "' but the manifest names '" +
                 index.manifest_.encoder + "'");
-  int64_t expected = static_cast<int64_t>(index.windows_.size()) * (index.manifest_.both_strands ? 2 : 1);
+  int64_t expected = index.windows_.count() * (index.manifest_.both_strands ? 2 : 1);
   if (store.count() != expected || store.dim() != index.encoder_->dim())
     throw Error(dir + ": vector store does not match the windows (count or dimension)");
   return index;
 }
 
-void RefIndex::check_same_reference(const Reference& other, const std::string& other_path) const {
-  if (other.contigs.size() != ref_.contigs.size())
-    throw Error(other_path + ": reference does not match index " + dir_ + " (" + std::to_string(other.contigs.size()) +
-                " sequences, index has " + std::to_string(ref_.contigs.size()) + ")");
-  for (size_t i = 0; i < other.contigs.size(); ++i) {
-    const auto &a = other.contigs[i], &b = ref_.contigs[i];
-    if (a.name != b.name || a.seq.size() != b.seq.size() || a.crc32 != b.crc32)
-      throw Error(other_path + ": reference does not match index " + dir_ + " (sequence " + a.name +
+void RefIndex::check_same_reference(const std::string& path) const {
+  FastxReader reader(path, BasePolicy::iupac_to_n);
+  SeqRecord rec;
+  size_t i = 0;
+  const auto& contigs = ref_.contigs();
+  while (reader.next(rec)) {
+    if (i >= contigs.size())
+      throw Error(path + ": reference does not match index " + dir_ + " (more than its " +
+                  std::to_string(contigs.size()) + " sequences)");
+    const auto& c = contigs[i++];
+    if (rec.name != c.name || static_cast<int64_t>(rec.seq.size()) != c.length || sequence_crc32(rec.seq) != c.crc32)
+      throw Error(path + ": reference does not match index " + dir_ + " (sequence " + rec.name +
                   " differs in name, length or content)");
   }
+  if (i != contigs.size())
+    throw Error(path + ": reference does not match index " + dir_ + " (" + std::to_string(i) +
+                " sequences, index has " + std::to_string(contigs.size()) + ")");
 }
 
 }  // namespace spindle

@@ -15,7 +15,7 @@ uint64_t Reference::total_length() const {
   return n;
 }
 
-uint32_t sequence_crc32(const std::string& seq) {
+uint32_t sequence_crc32(std::string_view seq) {
   uLong crc = crc32(0L, Z_NULL, 0);
   size_t done = 0;
   while (done < seq.size()) {  // zlib takes 32-bit lengths

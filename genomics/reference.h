@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spindle {
@@ -23,6 +24,6 @@ struct Reference {
 // sequence or invalid characters.
 Reference load_reference(const std::string& path);
 
-uint32_t sequence_crc32(const std::string& seq);
+uint32_t sequence_crc32(std::string_view seq);
 
 }  // namespace spindle

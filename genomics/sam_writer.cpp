@@ -58,7 +58,7 @@ struct SamWriter::Impl {
   }
 };
 
-SamWriter::SamWriter(const std::string& path, const Reference& ref, const SamHeaderInfo& info, int threads)
+SamWriter::SamWriter(const std::string& path, const PackedReference& ref, const SamHeaderInfo& info, int threads)
     : impl_(std::make_unique<Impl>()) {
   auto& im = *impl_;
   im.path = path;
@@ -80,7 +80,7 @@ SamWriter::SamWriter(const std::string& path, const Reference& ref, const SamHea
   if (threads > 1 && mode[1] != '\0') hts_set_threads(im.fp, threads);
 
   std::string text = "@HD\tVN:1.6\tSO:unsorted\n";
-  for (auto& c : ref.contigs) text += "@SQ\tSN:" + c.name + "\tLN:" + std::to_string(c.seq.size()) + "\n";
+  for (auto& c : ref.contigs()) text += "@SQ\tSN:" + c.name + "\tLN:" + std::to_string(c.length) + "\n";
   if (!info.read_group.empty()) {
     std::string id;
     text += parse_read_group(info.read_group, &id) + "\n";

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "genomics/reference.h"
+#include "genomics/packed_reference.h"
 
 namespace spindle {
 
@@ -45,7 +45,7 @@ std::string parse_read_group(const std::string& text, std::string* id);
 
 class SamWriter {
  public:
-  SamWriter(const std::string& path, const Reference& ref, const SamHeaderInfo& info, int threads);
+  SamWriter(const std::string& path, const PackedReference& ref, const SamHeaderInfo& info, int threads);
   ~SamWriter();
   SamWriter(const SamWriter&) = delete;
   SamWriter& operator=(const SamWriter&) = delete;

@@ -168,6 +168,32 @@ void IndexInt8Flat::reset() {
   ntotal = 0;
 }
 
+namespace {
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) int32_t dot_s8(const int8_t* a, const int8_t* b,
+                                                                              int64_t d) {
+  int32_t sum = 0;
+  for (int64_t j = 0; j < d; ++j) sum += int32_t(a[j]) * int32_t(b[j]);
+  return sum;
+}
+
+}  // namespace
+
+void IndexInt8Flat::score_rows(const float* query, const idx_t* rows, idx_t n, float* out) const {
+  std::vector<int8_t> q(d);
+  const float q_scale = quantize(query, d, q.data());
+  for (idx_t i = 0; i < n; ++i) {
+    FAISS_THROW_IF_NOT_MSG(rows[i] >= 0 && rows[i] < ntotal, "row out of range");
+    out[i] = q_scale * scales[rows[i]] * static_cast<float>(dot_s8(q.data(), codes.data() + rows[i] * d, d));
+  }
+}
+
+void IndexInt8Flat::reserve(idx_t n) {
+  codes.reserve(n * d);
+  scales.reserve(n);
+  ids.reserve(n);
+}
+
 void IndexInt8Flat::reconstruct(idx_t key, float* recons) const {
   FAISS_THROW_IF_NOT_MSG(key >= 0 && key < ntotal, "row out of range");
   for (idx_t j = 0; j < d; ++j) recons[j] = scales[key] * codes[key * d + j];

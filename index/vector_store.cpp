@@ -2,6 +2,7 @@
 
 #include <faiss/AutoTune.h>
 #include <faiss/IVFlib.h>
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
@@ -212,6 +213,37 @@ void VectorStore::add(const float* vectors, int64_t n, const std::vector<int64_t
                [&] { index_->add_with_ids(rows, chunk.data(), chunk_ids.data()); });
   }
   manifest_.count = count();
+}
+
+void VectorStore::reserve(int64_t n) {
+  if (auto* int8 = dynamic_cast<detail::IndexInt8Flat*>(index_.get())) int8->reserve(n);
+}
+
+void VectorStore::score_ids(const float* query, const int64_t* ids, int64_t n, float* scores) const {
+  if (n == 0) return;
+  for (int64_t i = 0; i < n; ++i)
+    if (ids[i] < 0 || ids[i] >= count())
+      throw Error("vector id " + std::to_string(ids[i]) + " out of range (store of " + std::to_string(count()) + ")");
+  const std::vector<float> q = prepared_rows(query, 0, 1, dim(), metric());
+  if (auto* int8 = dynamic_cast<const detail::IndexInt8Flat*>(index_.get())) {
+    for (int64_t i = 0; i < n; ++i)
+      if (int8->ids[ids[i]] != ids[i]) throw Error("score_ids needs a store whose ids are 0..count-1");
+    faiss_call("scoring chosen vectors", [&] { int8->score_rows(q.data(), ids, n, scores); });
+    return;
+  }
+  auto* map = dynamic_cast<const faiss::IndexIDMap*>(index_.get());
+  auto* flat = map ? dynamic_cast<const faiss::IndexFlat*>(map->index) : nullptr;
+  if (!flat)
+    throw Error("index '" + factory() + "' cannot score chosen vectors: build the store with Int8Flat or Flat");
+  for (int64_t i = 0; i < n; ++i)
+    if (map->id_map[ids[i]] != ids[i]) throw Error("score_ids needs a store whose ids are 0..count-1");
+  const float* base = flat->get_xb();
+  for (int64_t i = 0; i < n; ++i) {
+    const float* v = base + ids[i] * dim();
+    float sum = 0;
+    for (int64_t j = 0; j < dim(); ++j) sum += q[j] * v[j];
+    scores[i] = metric() == Metric::cosine ? sum : -sum;
+  }
 }
 
 int64_t VectorStore::count() const { return index_ ? index_->ntotal : 0; }

@@ -112,6 +112,17 @@ class VectorStore {
   void add(const Tensor& vectors, const std::vector<int64_t>& ids = {});
   void add(const float* vectors, int64_t n, const std::vector<int64_t>& ids = {});
 
+  // Room for `n` vectors in total, so adding them in pieces does not reallocate (Int8Flat; a
+  // no-op for FAISS indexes).
+  void reserve(int64_t n);
+
+  // Scores one query against the stored vectors with ids `ids[0..n)` (cosine: inner product of
+  // unit vectors) into `scores`, without a search: the re-ranking of candidates chosen elsewhere.
+  // For Int8Flat and Flat stores whose ids are their insertion order (0..count-1, as
+  // `spindle index ref` writes them); any other store, or an id out of range, throws Error.
+  // Thread-safe: many threads may call it at once.
+  void score_ids(const float* query, const int64_t* ids, int64_t n, float* scores) const;
+
   // Top-k for each query row. `queries`: f32 [Q, D]. Error when untrained, on a dimension
   // mismatch, or when k < 1 or k > count(). Calls are serialised; each batch is split into slices
   // searched on all OpenMP threads, so pass queries in batches.

@@ -66,11 +66,18 @@ TEST_F(AlignCli, SingleEndSamToStdoutAndCram) {
                              " -o - -t 1 | samtools view -c -F 4 -");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GE(std::stoi(r.out), 97);
+  // CRAM takes the reference FASTA (checked against the index); without it, a usage error.
   std::string cram = test::temp_dir() + "/se.cram";
   auto c = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " -o " +
-                             cram + " && samtools view -c --reference " + index() + "/reference.fa " + cram);
+                             cram + " --reference " + data("sarscov2_MN908947.fasta") +
+                             " && samtools view -c --reference " + data("sarscov2_MN908947.fasta") + " " + cram);
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(std::stoi(c.out), 100);
+  auto no_ref = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                                  " -o " + test::temp_dir() + "/noref.cram");
+  EXPECT_EQ(no_ref.exit_code, 2) << no_ref.err;
+  EXPECT_NE(no_ref.err.find("--reference"), std::string::npos) << no_ref.err;
+  EXPECT_FALSE(fs::exists(test::temp_dir() + "/noref.cram"));
 }
 
 TEST_F(AlignCli, ReadsFromStdinAndInterleaved) {
@@ -121,8 +128,11 @@ TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
   // Index made by another encoder, and by another format version.
   for (auto [from, to, words] : {std::tuple{std::string("\"encoder\": \"kmer-sketch-v1 k=11"),
                                             std::string("\"encoder\": \"kmer-sketch-v1 k=15"), std::string("encoder")},
-                                 std::tuple{std::string("\"format_version\": 1"), std::string("\"format_version\": 99"),
-                                            std::string("format version 99")}}) {
+                                 std::tuple{std::string("\"format_version\": 2"), std::string("\"format_version\": 99"),
+                                            std::string("format version 99")},
+                                 // An index of the previous layout (reference.fa, no minimizers).
+                                 std::tuple{std::string("\"format_version\": 2"), std::string("\"format_version\": 1"),
+                                            std::string("rebuild it with `spindle index ref`")}}) {
     std::string copy = tmp + "/copy.idx";
     fs::remove_all(copy);
     fs::copy(index(), copy, fs::copy_options::recursive);
@@ -133,6 +143,51 @@ TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
     std::ofstream(copy + "/manifest.json") << text;
     expect_error(copy + " " + data("sarscov2_ERR5069949_1.fastq.gz"), words);
   }
+  {  // A damaged minimizer index is caught by its checksum.
+    std::string copy = tmp + "/damaged.idx";
+    fs::remove_all(copy);
+    fs::copy(index(), copy, fs::copy_options::recursive);
+    std::fstream f(copy + "/minimizers.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+    f.close();
+    expect_error(copy + " " + data("sarscov2_ERR5069949_1.fastq.gz"), "checksum");
+  }
+  // A read longer than the aligner takes.
+  std::ofstream(tmp + "/long.fa") << ">long\n" << std::string(20001, 'A') << "\n";
+  expect_error(index() + " " + tmp + "/long.fa", "takes reads up to 20000 bp");
+}
+
+TEST_F(AlignCli, IndexRefRejectsReferencesWithoutBasesOrWithRepeatedNames) {
+  const std::string tmp = test::temp_dir();
+  std::ofstream(tmp + "/n.fa") << ">a\nNNNNNNNNNN\n";
+  std::ofstream(tmp + "/dup.fa") << ">a\nACGTACGTAC\n>a\nACGTACGTAC\n";
+  std::ofstream(tmp + "/junk.fa") << ">a\nACGT#ACGT\n";
+  for (auto [file, words] : {std::pair{"n.fa", "no A, C, G or T"}, std::pair{"dup.fa", "duplicate sequence name a"},
+                             std::pair{"junk.fa", "invalid base"}}) {
+    auto r = test::run_command(spindle() + " index ref " + tmp + "/" + file + " -o " + tmp + "/out.idx");
+    EXPECT_EQ(r.exit_code, 1) << file << r.err;
+    EXPECT_NE(r.err.find(std::string("spindle: error: ") + tmp + "/" + file), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(tmp + "/out.idx"));
+    EXPECT_EQ(entries(tmp), 0);
+  }
+}
+
+TEST_F(AlignCli, SparseAndExhaustiveSearchPlaceRealReadsAlike) {
+  const std::string tmp = test::temp_dir();
+  for (const char* mode : {"sparse", "exhaustive"}) {
+    auto r = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                               " --search " + mode + " -o " + tmp + "/" + mode + ".sam");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("[spindle] search:"), std::string::npos) << r.err;
+  }
+  auto diff = test::run_command("cd " + tmp + " && grep -v '^@PG' sparse.sam > a && grep -v '^@PG' exhaustive.sam > b" +
+                                " && (diff a b | grep -c '^<' || true)");
+  EXPECT_LE(std::stoi(diff.out), 2) << "records that differ between the two candidate searches";
+  auto bad = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
+                               " --search everything");
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 // DNA-ESA: windows and reads embedded by a model (random-weight HyenaDNA in the HF layout). The

@@ -28,6 +28,11 @@ class AlignerTest : public ::testing::Test {
     Reference ref = load_reference(test::source_dir() + "/data/genomics/sarscov2_MN908947.fasta");
     RefIndex::build(ref, KmerSketchEncoder(), RefIndexOptions{}, *dir_);
   }
+  static const std::string& genome() {
+    static const std::string seq =
+        load_reference(test::source_dir() + "/data/genomics/sarscov2_MN908947.fasta").contigs[0].seq;
+    return seq;
+  }
   static std::string* dir_;
 };
 std::string* AlignerTest::dir_ = nullptr;
@@ -37,14 +42,17 @@ TEST_F(AlignerTest, IndexRecordsEncoderWindowsAndReference) {
   EXPECT_EQ(index.manifest().encoder, KmerSketchEncoder().description());
   EXPECT_EQ(index.manifest().window_bp, 300);
   EXPECT_EQ(index.manifest().stride_bp, 150);
-  EXPECT_EQ(index.windows().size(), 199u);  // ceil((29903 - 300) / 150) + 1
+  EXPECT_EQ(index.windows().count(), 199);  // ceil((29903 - 300) / 150) + 1
   EXPECT_EQ(index.store().count(), 199);
-  EXPECT_EQ(index.reference().contigs[0].seq.size(), 29903u);
+  EXPECT_EQ(index.reference().contig_length(0), 29903);
+  EXPECT_EQ(index.reference().contigs()[0].crc32, sequence_crc32(genome()));
+  EXPECT_GT(index.minimizers().occurrences(), 29903u / 12);  // ~2/(w+1) of the positions
+  EXPECT_LT(index.minimizers().occurrences(), 29903u / 4);
 }
 
 TEST_F(AlignerTest, SingleEndReadsLandAtTheirOrigin) {
   RefIndex index = RefIndex::open(*dir_);
-  const std::string& genome = index.reference().contigs[0].seq;
+  const std::string& genome = AlignerTest::genome();
   std::mt19937 rng(11);
   std::vector<SeqRecord> reads;
   std::vector<std::pair<int64_t, bool>> truth;
@@ -76,7 +84,7 @@ TEST_F(AlignerTest, SingleEndReadsLandAtTheirOrigin) {
 
 TEST_F(AlignerTest, PairsHaveSymmetricFlagsAndMateFields) {
   RefIndex index = RefIndex::open(*dir_);
-  const std::string& genome = index.reference().contigs[0].seq;
+  const std::string& genome = AlignerTest::genome();
   std::mt19937 rng(5);
   std::normal_distribution<double> fragment(350, 30);
   std::vector<SeqRecord> m1, m2;
@@ -152,8 +160,8 @@ TEST(InsertModel, EstimateIgnoresOutliers) {
 }
 
 TEST(SamWriter, BamRoundTripWithHeaderTagsAndReverseStrand) {
-  Reference ref;
-  ref.contigs.push_back({"chrT", std::string(1000, 'A'), 0});
+  PackedReference ref;
+  ref.append("chrT", std::string(1000, 'A'));
   std::string path = test::temp_dir() + "/out.bam";
   SamHeaderInfo info{"9.9", "spindle align x y", "@RG\\tID:grp\\tSM:s1", ""};
   std::string seq = "AACCGGTTAC", qual = "ABCDEFGHIJ";

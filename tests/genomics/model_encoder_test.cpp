@@ -80,7 +80,7 @@ TEST(ModelEncoder, AlignsReadsThroughTheIndex) {
   RefIndex::build(ref, encoder, RefIndexOptions{}, index_dir);
   RefIndex index = RefIndex::open(index_dir);
   EXPECT_EQ(index.manifest().encoder, encoder.description());
-  const std::string& genome = index.reference().contigs[0].seq;
+  const std::string& genome = ref.contigs[0].seq;
   // Windows start every 150 bp; every 7th one, alternate strands.
   auto window_read = [&](int i) {
     SeqRecord r{"w" + std::to_string(i), "", genome.substr(150 * (7 * i + 3), 300), std::string(300, 'I')};
