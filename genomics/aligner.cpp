@@ -134,9 +134,15 @@ std::string_view region_view(const RefIndex& index, int32_t contig, int64_t begi
   return index.reference().fetch(contig, begin, end, buffers[slot]);
 }
 
+// Hits this close (leftmost positions, same strand) are one placement found twice: the same
+// alignment from two regions, or shifted by its indels. Further apart they are distinct
+// placements, such as the copies of a tandem repeat, and the second one's score is the XS that
+// keeps MAPQ low.
+constexpr int64_t kSamePlacementBp = 16;
+
 void add_hit_dedup(std::vector<ReadHit>& hits, const ReadHit& h, int read_len) {
   for (auto& k : hits)
-    if (k.contig == h.contig && k.strand == h.strand && std::llabs(k.approx_pos - h.approx_pos) < read_len / 2 + 1) {
+    if (k.contig == h.contig && k.strand == h.strand && std::llabs(k.approx_pos - h.approx_pos) <= kSamePlacementBp) {
       if (h.dp.score > k.dp.score) k = h;
       return;
     }
@@ -271,19 +277,60 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
 
   // Sparse stage for read i: minimizer look-ups name windows, the vector store scores them
   // against the read, the `keep` best by cosine go on.
-  auto sparse_windows = [&](int64_t i, const CandidateOptions& copt, int64_t keep) {
+  // Sparse stage for read i: minimizer look-ups name windows, the vector store scores them
+  // against the read, the `keep` best by cosine go on. `first_pass` records the read's seed
+  // statistics and chosen windows; later passes skip windows the first pass already aligned.
+  std::vector<SeedStats> seeds(n);
+  std::vector<std::vector<int64_t>> aligned_ids(n);
+  std::vector<std::vector<CandidatePlacement>> placements(n);
+  auto sparse_windows = [&](int64_t i, const CandidateOptions& copt, int64_t keep, bool first_pass) {
     thread_local std::vector<WindowCandidate> found;
-    find_candidate_windows(index_, reads[i]->seq, copt, found);
+    SeedStats stats = find_candidate_windows(index_, reads[i]->seq, copt, found, &placements[i]);
+    if (first_pass) seeds[i] = stats;
     std::vector<int64_t> ids;
     ids.reserve(found.size());
-    for (auto& c : found) ids.push_back(c.window + (invariant ? 0 : c.strand * n_windows));
+    for (auto& c : found) {
+      const int64_t id = c.window + (invariant ? 0 : c.strand * n_windows);
+      if (first_pass || std::find(aligned_ids[i].begin(), aligned_ids[i].end(), id) == aligned_ids[i].end())
+        ids.push_back(id);
+    }
     std::vector<float> cosines(ids.size());
     store.score_ids(&queries[i * dim], ids.data(), static_cast<int64_t>(ids.size()), cosines.data());
     std::vector<ScoredWindow> chosen(ids.size());
     for (size_t j = 0; j < ids.size(); ++j) chosen[j] = {ids[j], cosines[j]};
     std::stable_sort(chosen.begin(), chosen.end(), [](auto& a, auto& b) { return a.cosine > b.cosine; });
     if (static_cast<int64_t>(chosen.size()) > keep) chosen.resize(keep);
+    if (first_pass)
+      for (auto& c : chosen) aligned_ids[i].push_back(c.id);
     return chosen;
+  };
+
+  // Strong diagonal groups of the sparse stage that no hit covers yet are placements of their
+  // own (a tandem copy inside one window, another copy of a repeat): each is aligned in a small
+  // region around it, so that it can become the XS that lowers MAPQ.
+  auto align_placements = [&](int64_t i) {
+    const auto& groups = placements[i];
+    if (groups.empty()) return;
+    const std::string& seq = reads[i]->seq;
+    const int read_len = static_cast<int>(seq.size());
+    DpAligner& dp = impl_->thread_dp();
+    dp.set_read(seq, reverse_complement(seq));
+    std::vector<ReadHit>& hits = all[i];
+    const size_t before = hits.size();
+    for (const CandidatePlacement& p : groups) {
+      if (2 * p.votes < groups[0].votes) break;
+      const bool covered = std::any_of(hits.begin(), hits.end(), [&](const ReadHit& h) {
+        return h.contig == p.contig && h.strand == p.strand && std::llabs(h.approx_pos - p.start) <= kSamePlacementBp;
+      });
+      if (covered) continue;
+      const int64_t contig_len = index_.reference().contig_length(p.contig);
+      const int64_t begin = std::clamp<int64_t>(p.start - 32, 0, contig_len);
+      const int64_t end = std::clamp<int64_t>(p.start + read_len + 32, 0, contig_len);
+      if (end - begin < read_len / 2) continue;
+      align_region(dp, index_, p.contig, begin, end, p.strand, read_len, options_.min_score, hits);
+    }
+    if (hits.size() != before)
+      std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
   };
 
   // Runs `stage` (candidates) then DP for each listed read on all threads, timing both.
@@ -297,6 +344,7 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
         std::vector<ScoredWindow> chosen = candidates(list[j]);
         const double t1 = now_s();
         align_windows(list[j], chosen, ratio);
+        align_placements(list[j]);
         clock.candidate_s += t1 - t0;
         clock.dp_s += now_s() - t1;
       } catch (const Error& e) {  // exceptions may not leave an OpenMP region
@@ -349,18 +397,23 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
     return all;
   }
 
-  run_stage(every, [&](int64_t i) { return sparse_windows(i, options_.candidates, k); }, options_.min_cosine_ratio);
-  // Second chance for reads with no or a poor alignment: repeats up to retry_max_occurrences count
-  // and up to retry_top_k windows go to DP with no cosine cut (a read diverged by 5-8% can rank
-  // its true window low).
-  std::vector<int64_t> retry;
-  for (int64_t i = 0; i < n; ++i)
-    if (embeddable(i) && poor(i)) retry.push_back(i);
-  impl_->retried += retry.size();
-  CandidateOptions wide = options_.candidates;
-  wide.max_occurrences = std::max(wide.max_occurrences, options_.retry_max_occurrences);
-  wide.max_windows = std::max<int>(wide.max_windows, static_cast<int>(deep_k));
-  run_stage(retry, [&](int64_t i) { return sparse_windows(i, wide, deep_k); }, 0.0f);
+  run_stage(every, [&](int64_t i) { return sparse_windows(i, options_.candidates, k, true); }, options_.min_cosine_ratio);
+  // Second chance for reads with no or a poor alignment: the wide look-up, and up to retry_top_k
+  // windows go to DP with no cosine cut (a read diverged by 5-8% can rank its true window low).
+  // Reads in repeats (a quarter or more of their minimizers skipped as too frequent) get the
+  // repeats' windows too, ranked like the first pass: the copies the skipped minimizers point to
+  // are the competitors that make MAPQ low, and without them a read in an L1 placed by its few
+  // rare minimizers looked unique.
+  std::vector<int64_t> retry, repeats;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!embeddable(i)) continue;
+    if (poor(i)) retry.push_back(i);
+    else if (seeds[i].masked > 0 && 4 * seeds[i].masked >= seeds[i].minimizers) repeats.push_back(i);
+  }
+  impl_->retried += retry.size() + repeats.size();
+  const CandidateOptions& wide = options_.wide_candidates;
+  run_stage(repeats, [&](int64_t i) { return sparse_windows(i, wide, options_.repeat_top_k, false); }, options_.min_cosine_ratio);
+  run_stage(retry, [&](int64_t i) { return sparse_windows(i, wide, deep_k, false); }, 0.0f);
   // Bounded fallback: on a small genome, reads that no minimizer placed (highly diverged) get the
   // exhaustive search; on a large one its cost per read would grow with the genome.
   if (n_windows <= options_.exhaustive_fallback_max_windows) {
