@@ -1,5 +1,9 @@
 #include "genomics/packed_reference.h"
 
+#include <htslib/bgzf.h>
+#include <htslib/kstring.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +21,15 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'P', 'N', 'D', 'L', '2', 'B', 'T'};
 constexpr uint32_t kFileVersion = 1;
+
+struct BgzfCloser {
+  void operator()(BGZF* fp) const { bgzf_close(fp); }
+};
+
+struct OwnedKString {
+  kstring_t s = {0, 0, nullptr};
+  ~OwnedKString() { std::free(s.s); }
+};
 
 struct FileCloser {
   void operator()(FILE* f) const { std::fclose(f); }
@@ -52,16 +65,29 @@ class Reader {
 }  // namespace
 
 void PackedReference::append(const std::string& name, std::string_view seq, const std::string& source) {
-  if (seq.empty()) throw Error(source + ": record " + name + ": empty sequence");
+  begin_contig(name);
+  extend(seq);
+  end_contig(source);
+}
+
+void PackedReference::begin_contig(const std::string& name) {
   PackedContig contig;
   contig.name = name;
-  contig.length = static_cast<int64_t>(seq.size());
   contig.offset = total_;
-  contig.crc32 = sequence_crc32(seq);
-  packed_.resize(static_cast<size_t>((total_ + contig.length + 3) / 4), 0);
-  for (int64_t i = 0; i < contig.length; ++i) {
-    const int64_t pos = total_ + i;
-    const int b = base_code(seq[i]);
+  contigs_.push_back(std::move(contig));
+  open_crc_ = sequence_crc32({});
+}
+
+void PackedReference::extend(std::string_view bases) {
+  SPINDLE_ASSERT(!contigs_.empty());
+  const int64_t end = total_ + static_cast<int64_t>(bases.size());
+  const size_t bytes = static_cast<size_t>((end + 3) / 4);
+  // Grow by a quarter at a time: doubling would briefly hold 3x the packed genome.
+  if (bytes > packed_.capacity()) packed_.reserve(std::max(bytes, packed_.capacity() + packed_.capacity() / 4 + (1u << 20)));
+  packed_.resize(bytes, 0);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const int64_t pos = total_ + static_cast<int64_t>(i);
+    const int b = base_code(bases[i]);
     if (b < 0) {
       if (!n_runs_.empty() && n_runs_.back().second == pos) ++n_runs_.back().second;
       else n_runs_.emplace_back(pos, pos + 1);
@@ -69,8 +95,16 @@ void PackedReference::append(const std::string& name, std::string_view seq, cons
     }
     packed_[pos >> 2] |= static_cast<uint8_t>(b << (2 * (pos & 3)));
   }
-  total_ += contig.length;
-  contigs_.push_back(std::move(contig));
+  open_crc_ = static_cast<uint32_t>(
+      crc32_combine(open_crc_, sequence_crc32(bases), static_cast<z_off_t>(bases.size())));
+  total_ = end;
+  contigs_.back().length += static_cast<int64_t>(bases.size());
+}
+
+void PackedReference::end_contig(const std::string& source) {
+  SPINDLE_ASSERT(!contigs_.empty());
+  if (contigs_.back().length == 0) throw Error(source + ": record " + contigs_.back().name + ": empty sequence");
+  contigs_.back().crc32 = open_crc_;
 }
 
 int64_t PackedReference::acgt_bases() const {
@@ -183,17 +217,49 @@ size_t PackedReference::memory_bytes() const {
 }
 
 PackedReference pack_fasta(const std::string& path, void (*progress)(const std::string&)) {
+  BGZF* fp = bgzf_open(path.c_str(), "r");
+  if (!fp) throw Error(path + ": cannot open for reading");
+  std::unique_ptr<BGZF, BgzfCloser> closer(fp);
   PackedReference ref;
-  FastxReader reader(path, BasePolicy::iupac_to_n);
-  SeqRecord rec;
   std::unordered_set<std::string> names;
-  while (reader.next(rec)) {
-    if (!names.insert(rec.name).second) throw Error(path + ": duplicate sequence name " + rec.name);
-    ref.append(rec.name, rec.seq, path);
+  OwnedKString owned_line;
+  kstring_t& line = owned_line.s;
+  std::string bases;
+  int64_t line_no = 0;
+  bool open = false;
+  auto finish = [&] {
+    if (!open) return;
+    ref.end_contig(path);
     if (progress)
-      progress("read " + rec.name + " (" + std::to_string(rec.seq.size()) + " bp), " +
+      progress("read " + ref.contigs().back().name + " (" + std::to_string(ref.contigs().back().length) + " bp), " +
                std::to_string(ref.total_length()) + " bp so far");
+  };
+  for (;;) {
+    const int r = bgzf_getline(fp, '\n', &line);
+    if (r == -1) break;
+    if (r < -1) throw Error(path + ": truncated or corrupt compressed data near line " + std::to_string(line_no + 1));
+    ++line_no;
+    std::string_view text(line.s, line.l);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!text.empty() && text[0] == '>') {
+      finish();
+      const size_t end = text.find_first_of(" \t", 1);
+      const std::string name(text.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+      if (name.empty()) throw Error(path + ": line " + std::to_string(line_no) + ": empty sequence name");
+      if (!names.insert(name).second) throw Error(path + ": duplicate sequence name " + name);
+      ref.begin_contig(name);
+      open = true;
+      continue;
+    }
+    if (text.empty()) continue;
+    if (!open)
+      throw Error(path + ": line " + std::to_string(line_no) + ": not FASTA (a reference must start with a '>' header)");
+    bases.assign(text);
+    normalize_bases(bases, BasePolicy::iupac_to_n, path, ref.contigs().back().name);
+    ref.extend(bases);
   }
+  finish();
+  if (ref.contigs().empty()) throw Error(path + ": no FASTA records (empty file?)");
   if (ref.acgt_bases() == 0) throw Error(path + ": no A, C, G or T in the reference (only N)");
   return ref;
 }

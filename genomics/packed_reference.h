@@ -30,6 +30,11 @@ class PackedReference {
   // Appends a contig; `seq` must be upper-case ACGTN (FastxReader with BasePolicy::iupac_to_n)
   // and `name` new (pack_fasta checks). Throws Error for an empty sequence (naming `source`).
   void append(const std::string& name, std::string_view seq, const std::string& source = "reference");
+  // The same in pieces, for streaming: begin_contig, any number of extend (upper-case ACGTN), then
+  // end_contig (throws Error naming `source` when the contig got no bases).
+  void begin_contig(const std::string& name);
+  void extend(std::string_view bases);
+  void end_contig(const std::string& source = "reference");
 
   const std::vector<PackedContig>& contigs() const { return contigs_; }
   int64_t total_length() const { return total_; }
@@ -57,10 +62,13 @@ class PackedReference {
   std::vector<uint8_t> packed_;  // 4 bases per byte
   std::vector<std::pair<int64_t, int64_t>> n_runs_;  // [begin, end), sorted, disjoint
   int64_t total_ = 0;
+  uint32_t open_crc_ = 0;  // CRC32 so far of the contig being extended
 };
 
-// Streams the FASTA at `path` (plain/gz, "-" = stdin; IUPAC codes become N) into a PackedReference.
-// `progress` (may be null) gets a line per contig. Throws Error for an empty file, a repeated name,
+// Streams the FASTA at `path` (plain/gz, "-" = stdin; IUPAC codes become N) into a PackedReference,
+// line by line through htslib's BGZF, so no contig is ever held as text (a 250 Mb chromosome
+// read as one record cost 2-3 bytes per base at its peak). `progress` (may be null) gets a line
+// per contig. Throws Error for an empty file, a repeated name,
 // a character that is not IUPAC, or a reference without a single A/C/G/T.
 PackedReference pack_fasta(const std::string& path, void (*progress)(const std::string&) = nullptr);
 
