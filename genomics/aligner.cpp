@@ -489,6 +489,19 @@ bool proper_pair(int32_t tid1, int64_t pos1, int64_t end1, bool rev1, int32_t ti
   return fragment >= m.low && fragment <= m.high;
 }
 
+// bwa mem's pair-score term for the fragment length: 0.721 x ln(two-sided normal tail of its
+// z-score) x match, i.e. about -8 for a fragment 4.5 sd from the mean. Between two proper pairs
+// with equal alignment scores (a tandem copy of one mate within the insert range) it prefers the
+// likelier fragment, and the difference becomes the pair's MAPQ. Zero without an estimated sd.
+int insert_size_score(const ReadHit& a, int len_a, const ReadHit& b, int len_b, const InsertModel& m) {
+  if (!(m.sd > 0)) return 0;
+  const ReadHit& fwd = a.strand == 0 ? a : b;
+  const ReadHit& rev = a.strand == 0 ? b : a;
+  const int64_t rev_len = a.strand == 0 ? len_b : len_a;
+  const double z = std::fabs(double(rev.approx_pos + rev_len - fwd.approx_pos) - m.mean) / m.sd;
+  return static_cast<int>(std::lround(0.721 * std::log(std::max(1e-300, 2.0 * std::erfc(z * M_SQRT1_2)))));
+}
+
 bool hits_proper(const ReadHit& a, int len_a, const ReadHit& b, int len_b, const InsertModel& m) {
   return proper_pair(a.contig, a.approx_pos, a.approx_pos + len_a, a.strand == 1, b.contig, b.approx_pos,
                      b.approx_pos + len_b, b.strand == 1, m);
@@ -513,6 +526,9 @@ void Aligner::align_single(const std::vector<SeqRecord>& reads, std::vector<SamR
     out[base + i] = make_record(reads[i], p);
   }
 }
+
+// Hits of one mate (best first) that may anchor a rescue of the other.
+constexpr size_t kRescueAnchors = 4;
 
 void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vector<SeqRecord>& mates2,
                           std::vector<SamRecord>& out) {
@@ -557,12 +573,15 @@ void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vecto
     std::vector<ReadHit> h[2] = {std::move(hits[i]), std::move(hits[n + i])};
     const int len[2] = {static_cast<int>(read[0]->seq.size()), static_cast<int>(read[1]->seq.size())};
 
-    // Mate rescue: when the best hit of one mate has no properly placed partner among the other
-    // mate's hits, align the other mate in the window where the insert model says it must be.
-    for (int m = 0; m < 2; ++m) {
+    // Mate rescue: when a good hit of one mate (the best, or within the unpaired penalty of it: a
+    // copy of a segmental duplication) has no properly placed partner among the other mate's hits,
+    // align the other mate in the window where the insert model says it must be. Rescuing the
+    // copies too lets the pair see its second-best pair, which is what keeps its MAPQ low.
+    for (int m = 0; m < 2; ++m)
+      for (size_t a = 0; a < std::min<size_t>(h[m].size(), kRescueAnchors); ++a) {
       const int o = 1 - m;
-      if (h[m].empty()) continue;
-      const ReadHit anchor = h[m][0];
+      if (h[m][a].dp.score + options_.unpaired_penalty < h[m][0].dp.score) break;
+      const ReadHit anchor = h[m][a];
       bool has_partner = false;
       for (auto& x : h[o]) has_partner |= hits_proper(anchor, len[m], x, len[o], model);
       if (has_partner) continue;
@@ -583,17 +602,17 @@ void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vecto
       // A mate placed by its partner needs less evidence of its own (bwa reports such mates too).
       align_region(dp, index_, anchor.contig, begin, end, 1 - anchor.strand, len[o], std::min(options_.min_score, 20),
                    h[o]);
-      std::sort(h[o].begin(), h[o].end(), [](auto& a, auto& b) { return a.dp.score > b.dp.score; });
+      std::stable_sort(h[o].begin(), h[o].end(), [](auto& x, auto& y) { return x.dp.score > y.dp.score; });
     }
 
     // Best proper pair versus the best unpaired placement.
     int best_pair = std::numeric_limits<int>::min(), second_pair = std::numeric_limits<int>::min();
     size_t pick[2] = {0, 0};
-    const size_t limit = 16;
+    const size_t limit = 64;  // hits per mate paired up (a read in an L1 can have 20+ equal hits)
     for (size_t a = 0; a < std::min(limit, h[0].size()); ++a)
       for (size_t b = 0; b < std::min(limit, h[1].size()); ++b) {
         if (!hits_proper(h[0][a], len[0], h[1][b], len[1], model)) continue;
-        int s = h[0][a].dp.score + h[1][b].dp.score;
+        int s = h[0][a].dp.score + h[1][b].dp.score + insert_size_score(h[0][a], len[0], h[1][b], len[1], model);
         if (s > best_pair) {
           second_pair = best_pair;
           best_pair = s;
