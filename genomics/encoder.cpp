@@ -9,19 +9,6 @@
 #include "kernels/error.h"
 
 namespace spindle {
-namespace {
-
-// SplitMix64 finaliser: a fast, well-mixed 64-bit hash of the packed k-mer.
-inline uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-
-}  // namespace
-
 KmerSketchEncoder::KmerSketchEncoder(int k, int dim, uint64_t seed) : k_(k), dim_(dim), seed_(seed) {
   if (k < 4 || k > 31) throw Error("kmer sketch: k must be in 4..31, got " + std::to_string(k));
   if (dim < 8) throw Error("kmer sketch: dim must be at least 8, got " + std::to_string(dim));
@@ -33,24 +20,14 @@ std::string KmerSketchEncoder::description() const {
 
 void KmerSketchEncoder::encode_one(std::string_view seq, float* out) const {
   std::memset(out, 0, sizeof(float) * dim_);
-  const uint64_t mask = (k_ == 32) ? ~0ull : ((1ull << (2 * k_)) - 1);
-  const int shift = 2 * (k_ - 1);
-  uint64_t fwd = 0, rev = 0;
-  int valid = 0;  // bases since the last N
-  for (char c : seq) {
-    int b = base_code(c);
-    if (b < 0) {
-      valid = 0;
-      fwd = rev = 0;
-      continue;
-    }
-    fwd = ((fwd << 2) | static_cast<uint64_t>(b)) & mask;
-    rev = (rev >> 2) | (static_cast<uint64_t>(3 - b) << shift);
-    if (++valid < k_) continue;
-    // Canonical k-mer: the smaller of the two strands, so the sketch is strand-invariant.
-    uint64_t h = mix64((fwd < rev ? fwd : rev) ^ seed_);
-    out[h % static_cast<uint64_t>(dim_)] += (h >> 63) ? 1.0f : -1.0f;
-  }
+  for_each_kmer_both_strands(
+      seq, k_,
+      [&](int64_t, uint64_t fwd, uint64_t rev) {
+        // Canonical k-mer: the smaller of the two strands, so the sketch is strand-invariant.
+        uint64_t h = mix64((fwd < rev ? fwd : rev) ^ seed_);
+        out[h % static_cast<uint64_t>(dim_)] += (h >> 63) ? 1.0f : -1.0f;
+      },
+      [] {});
   double norm2 = 0;
   for (int i = 0; i < dim_; ++i) norm2 += double(out[i]) * out[i];
   if (norm2 <= 0) return;
