@@ -400,15 +400,20 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
   run_stage(every, [&](int64_t i) { return sparse_windows(i, options_.candidates, k, true); }, options_.min_cosine_ratio);
   // Second chance for reads with no or a poor alignment: the wide look-up, and up to retry_top_k
   // windows go to DP with no cosine cut (a read diverged by 5-8% can rank its true window low).
+  // A read whose best hit leads the runner-up by more than a mismatch: MAPQ would vouch for it.
+  auto looks_unique = [&](int64_t i) {
+    return all[i].size() < 2 || all[i][0].dp.score - all[i][1].dp.score > options_.scoring.match + options_.scoring.mismatch;
+  };
   // Reads in repeats (a quarter or more of their minimizers skipped as too frequent) get the
   // repeats' windows too, ranked like the first pass: the copies the skipped minimizers point to
   // are the competitors that make MAPQ low, and without them a read in an L1 placed by its few
-  // rare minimizers looked unique.
+  // rare minimizers looked unique. Reads that already have a close runner-up (MAPQ near 0
+  // anyway) skip it.
   std::vector<int64_t> retry, repeats;
   for (int64_t i = 0; i < n; ++i) {
     if (!embeddable(i)) continue;
     if (poor(i)) retry.push_back(i);
-    else if (seeds[i].masked > 0 && 4 * seeds[i].masked >= seeds[i].minimizers) repeats.push_back(i);
+    else if (seeds[i].masked > 0 && 4 * seeds[i].masked >= seeds[i].minimizers && looks_unique(i)) repeats.push_back(i);
   }
   impl_->retried += retry.size() + repeats.size();
   const CandidateOptions& wide = options_.wide_candidates;
@@ -428,12 +433,13 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
 
 namespace {
 
-// A lone hit (no second candidate even after the deep top-64 retry that every read scoring under
-// 0.8 x its length gets) below this fraction of a full-length match gets MAPQ <= 3. At 0.6, 98 of
-// 100,000 mason reads (2% divergence + indels) that bwa mem places at MAPQ 60 were correct but
-// capped; at 0.5 spindle's Q20 rate rose from 97.92/97.90 to 98.02/98.00 % mapped/correct with the
-// error rate at 2.4e-4 (was 2.5e-4), and the ART sets did not change at all.
-static constexpr double kLoneHitMinFraction = 0.5;
+// A best hit (lone or not, even after the second look-up that every read scoring under 0.8 x its
+// length gets) below this fraction of a full-length match gets MAPQ <= 3. On E. coli, at 0.6, 98
+// of 100,000 mason reads (2% divergence + indels) that bwa mem places at MAPQ 60 were correct but
+// capped; at 0.5 the ART sets did not change at all. On human chrX (100,000 mason reads) the
+// hits under 0.5 that had a runner-up were 3 wrong and 2 right placements at MAPQ >= 20 (under
+// 0.6: 5 wrong, 78 right): half a read that aligns is the trace of a true place not found.
+static constexpr double kPoorHitMaxFraction = 0.5;
 
 Placement place(DpAligner& dp, const RefIndex& index, const SeqRecord& read, const std::vector<ReadHit>& hits,
                 size_t chosen, const AlignerOptions& opt) {
@@ -452,9 +458,9 @@ Placement place(DpAligner& dp, const RefIndex& index, const SeqRecord& read, con
   p.xs = second;
   const int read_len = static_cast<int>(read.seq.size());
   p.mapq = mapping_quality(h.dp.score, second, aligned_read_length(p.aln.cigar, read_len), opt.scoring, opt.min_score);
-  // A lone hit far below a full-length match may be a paralog standing in for a true place the
-  // vector search did not return; do not vouch for it.
-  if (second < 0 && h.dp.score < kLoneHitMinFraction * read_len * opt.scoring.match) p.mapq = std::min(p.mapq, 3);
+  // A hit far below a full-length match may be a paralog standing in for a true place the
+  // candidate search did not return; do not vouch for it.
+  if (h.dp.score < kPoorHitMaxFraction * read_len * opt.scoring.match) p.mapq = std::min(p.mapq, 3);
   return p;
 }
 

@@ -32,10 +32,10 @@ struct AlignerOptions {
   // quarter or more of their minimizers skipped): repeats up to 4096 occurrences count, and up
   // to 512 windows are scored by the vector store (an Alu read's true copy may have fewer
   // minimizer votes than hundreds of other copies, yet the best cosine).
-  CandidateOptions wide_candidates = {.max_occurrences = 4096, .max_hits = 4096, .max_windows = 512};
+  CandidateOptions wide_candidates = {.max_occurrences = 4096, .max_hits = 1024, .max_windows = 256};
   // Windows by cosine that go to DP for a read in a repeat in the second look-up (the copies that
   // make its MAPQ low).
-  int repeat_top_k = 16;
+  int repeat_top_k = 8;
   // Reads that still have no candidate are searched exhaustively when the index has at most this
   // many windows (about 40 Mb at stride 150): a bounded fallback for small genomes, where it costs
   // at most ~70 us per such read; above it those reads stay unmapped.

@@ -33,9 +33,15 @@ SeedStats find_candidate_windows(const RefIndex& index, std::string_view read, c
   const MinimizerIndex& minimizers = index.minimizers();
   const int k = minimizers.params().k;
   const int64_t len = static_cast<int64_t>(read.size());
+  thread_local std::vector<std::pair<uint64_t, int64_t>> hashes;  // (hash, pos | reverse << 62)
+  hashes.clear();
   for_each_minimizer(read, k, minimizers.params().w, [&](int64_t pos, uint64_t hash, bool reverse) {
-    seeds.push_back({minimizers.lookup(hash), pos, reverse});
+    hashes.push_back({hash, pos | (int64_t(reverse) << 62)});
   });
+  for (auto& [hash, p] : hashes) minimizers.prefetch_directory(hash);
+  for (auto& [hash, p] : hashes) minimizers.prefetch_bucket(hash);
+  for (auto& [hash, p] : hashes)
+    seeds.push_back({minimizers.lookup(hash), p & ((int64_t(1) << 62) - 1), bool(p >> 62)});
   stats.minimizers = static_cast<int>(seeds.size());
   std::stable_sort(seeds.begin(), seeds.end(),
                    [](const ReadMinimizer& a, const ReadMinimizer& b) { return a.occurrences.size() < b.occurrences.size(); });

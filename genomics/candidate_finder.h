@@ -21,7 +21,7 @@ struct CandidateOptions {
   // Occurrences looked at per read, at most: the read's minimizers are taken rarest first until
   // the next would pass this (the rarest is always taken). Bounds the cost of a read in a repeat.
   int max_hits = 2048;
-  int max_windows = 64;  // windows handed on to the embedding re-rank, most votes first
+  int max_windows = 24;  // windows handed on to the embedding re-rank, most votes first
   int diagonal_gap = 16;  // hits whose diagonals differ by at most this (indels) form one group
 };
 

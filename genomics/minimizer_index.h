@@ -45,6 +45,13 @@ class MinimizerIndex {
 
   // Occurrences of the minimizer with hash `hash` (from for_each_minimizer), in position order.
   std::span<const MinimizerOccurrence> lookup(uint64_t hash) const;
+  // Look-ups at genome scale are two cache misses each (directory slot, then bucket). Callers
+  // with many hashes issue prefetch_directory for all, then prefetch_bucket for all (it reads the
+  // now cached slot), then lookup: the misses overlap instead of queueing one by one.
+  void prefetch_directory(uint64_t hash) const { __builtin_prefetch(&bucket_start_[bucket_of(hash)]); }
+  void prefetch_bucket(uint64_t hash) const {
+    __builtin_prefetch(occurrences_.data() + bucket_start_[bucket_of(hash)]);
+  }
 
   const MinimizerParams& params() const { return params_; }
   uint64_t occurrences() const { return occurrences_.size(); }

@@ -182,7 +182,18 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) int32_t dot_
 void IndexInt8Flat::score_rows(const float* query, const idx_t* rows, idx_t n, float* out) const {
   std::vector<int8_t> q(d);
   const float q_scale = quantize(query, d, q.data());
+  // Rows are scattered over the whole store (1.8 GB for a 1 Gb genome): fetch a few ahead so the
+  // cache misses overlap.
+  constexpr idx_t kAhead = 4;
+  auto prefetch_row = [&](idx_t i) {
+    if (i >= n || rows[i] < 0 || rows[i] >= ntotal) return;
+    const int8_t* row = codes.data() + rows[i] * d;
+    for (idx_t off = 0; off < d; off += 64) __builtin_prefetch(row + off);
+    __builtin_prefetch(scales.data() + rows[i]);
+  };
+  for (idx_t i = 0; i < std::min(n, kAhead); ++i) prefetch_row(i);
   for (idx_t i = 0; i < n; ++i) {
+    prefetch_row(i + kAhead);
     FAISS_THROW_IF_NOT_MSG(rows[i] >= 0 && rows[i] < ntotal, "row out of range");
     out[i] = q_scale * scales[rows[i]] * static_cast<float>(dot_s8(q.data(), codes.data() + rows[i] * d, d));
   }

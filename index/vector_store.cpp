@@ -219,24 +219,37 @@ void VectorStore::reserve(int64_t n) {
   if (auto* int8 = dynamic_cast<detail::IndexInt8Flat*>(index_.get())) int8->reserve(n);
 }
 
+bool VectorStore::ids_are_rows() const {
+  std::call_once(*ids_checked_, [&] {
+    bool dense = true;
+    if (auto* int8 = dynamic_cast<const detail::IndexInt8Flat*>(index_.get())) {
+      for (int64_t i = 0; dense && i < count(); ++i) dense = int8->ids[i] == i;
+    } else if (auto* map = dynamic_cast<const faiss::IndexIDMap*>(index_.get())) {
+      for (int64_t i = 0; dense && i < count(); ++i) dense = map->id_map[i] == i;
+    } else {
+      dense = false;
+    }
+    ids_are_rows_ = dense;
+  });
+  return ids_are_rows_;
+}
+
 void VectorStore::score_ids(const float* query, const int64_t* ids, int64_t n, float* scores) const {
   if (n == 0) return;
   for (int64_t i = 0; i < n; ++i)
     if (ids[i] < 0 || ids[i] >= count())
       throw Error("vector id " + std::to_string(ids[i]) + " out of range (store of " + std::to_string(count()) + ")");
+  auto* int8 = dynamic_cast<const detail::IndexInt8Flat*>(index_.get());
+  auto* map = dynamic_cast<const faiss::IndexIDMap*>(index_.get());
+  auto* flat = map ? dynamic_cast<const faiss::IndexFlat*>(map->index) : nullptr;
+  if (!int8 && !flat)
+    throw Error("index '" + factory() + "' cannot score chosen vectors: build the store with Int8Flat or Flat");
+  if (!ids_are_rows()) throw Error("score_ids needs a store whose ids are 0..count-1");
   const std::vector<float> q = prepared_rows(query, 0, 1, dim(), metric());
-  if (auto* int8 = dynamic_cast<const detail::IndexInt8Flat*>(index_.get())) {
-    for (int64_t i = 0; i < n; ++i)
-      if (int8->ids[ids[i]] != ids[i]) throw Error("score_ids needs a store whose ids are 0..count-1");
+  if (int8) {
     faiss_call("scoring chosen vectors", [&] { int8->score_rows(q.data(), ids, n, scores); });
     return;
   }
-  auto* map = dynamic_cast<const faiss::IndexIDMap*>(index_.get());
-  auto* flat = map ? dynamic_cast<const faiss::IndexFlat*>(map->index) : nullptr;
-  if (!flat)
-    throw Error("index '" + factory() + "' cannot score chosen vectors: build the store with Int8Flat or Flat");
-  for (int64_t i = 0; i < n; ++i)
-    if (map->id_map[ids[i]] != ids[i]) throw Error("score_ids needs a store whose ids are 0..count-1");
   const float* base = flat->get_xb();
   for (int64_t i = 0; i < n; ++i) {
     const float* v = base + ids[i] * dim();

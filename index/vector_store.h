@@ -160,6 +160,11 @@ class VectorStore {
   VectorStoreManifest manifest_;
   bool mapped_ = false;
   std::unique_ptr<std::mutex> search_mutex_ = std::make_unique<std::mutex>();
+  // Whether every id equals its row (checked once, on the first score_ids): a per-id check would
+  // be one more cache miss per scored vector.
+  bool ids_are_rows() const;
+  std::unique_ptr<std::once_flag> ids_checked_ = std::make_unique<std::once_flag>();
+  mutable bool ids_are_rows_ = false;
 };
 
 // Searches several stores (shards) and merges their top-k by score, so the result equals a search
