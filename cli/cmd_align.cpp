@@ -42,7 +42,7 @@ void run(AlignRunOptions o, int threads) {
 void setup(CLI::App& app) {
   auto opts = std::make_shared<AlignRunOptions>();
   auto threads = std::make_shared<int>(0);
-  auto* align = app.add_subcommand("align", "Align reads to an indexed reference (Embed-Search-Align) to SAM/BAM/CRAM");
+  auto* align = app.add_subcommand("align", "Align short or long DNA reads to an indexed reference (Embed-Search-Align) to SAM/BAM/CRAM; not spliced RNA");
   align->add_option("index", opts->index_dir, "Index directory from `spindle index ref`")->required();
   align->add_option("reads", opts->reads1, "Reads FASTQ/FASTA (gz ok, - for stdin)")->required();
   align->add_option("mates", opts->reads2, "Mate reads for paired-end (same order and count)");
@@ -53,6 +53,15 @@ void setup(CLI::App& app) {
   align->add_option("--reference", opts->reference_check, "FASTA that must match the indexed reference (checked)");
   align->add_option("--model", opts->model_check,
                     "Model directory the index was built with (checked; the index already records it)");
+  align->add_option("-x,--preset", opts->preset,
+                    "Read type: sr (short reads), map-ont, map-pb, map-hifi (long reads: chained, split into primary "
+                    "and supplementary alignments); default: by read length (over 1000 bp = long). Spliced (RNA) "
+                    "alignment is not supported")
+      ->check([](const std::string& v) {
+        return v == "sr" || v == "map-ont" || v == "map-pb" || v == "map-hifi"
+                   ? std::string()
+                   : "unknown preset '" + v + "' (use sr, map-ont, map-pb or map-hifi)";
+      });
   align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read that go on to DP (default 8)");
   align->add_option_function<std::string>("--search", [opts](const std::string& v) {
     opts->aligner.search = v == "exhaustive" ? CandidateSearch::exhaustive : CandidateSearch::sparse;

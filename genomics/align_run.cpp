@@ -1,5 +1,8 @@
 #include "genomics/align_run.h"
 
+#include <omp.h>
+
+#include "genomics/long_read_aligner.h"
 #include "genomics/model_encoder.h"
 #include "kernels/error.h"
 
@@ -13,10 +16,60 @@ std::string pair_base_name(const std::string& name) {
   return name;
 }
 
-void check_length(const SeqRecord& r, const std::string& file) {
-  if (r.seq.size() > kMaxReadLength)
+void check_length(const SeqRecord& r, const std::string& file, size_t max_length) {
+  if (r.seq.size() > max_length)
     throw Error(file + ": read " + r.name + " is " + std::to_string(r.seq.size()) + " bp; spindle align takes reads up to " +
-                std::to_string(kMaxReadLength) + " bp");
+                std::to_string(max_length) + " bp" + (max_length == kMaxShortReadLength ? " with -x sr" : ""));
+}
+
+bool is_long_preset(const std::string& preset) { return !preset.empty() && preset != "sr"; }
+
+// Aligns a batch of single-end reads, each on the path it needs: long reads (by preset, or by
+// length when there is none) one per thread through the long-read aligner, the others in one
+// batch through the short-read aligner; records come out in input order.
+void align_single_batch(const std::vector<SeqRecord>& batch, const std::string& preset, Aligner& short_aligner,
+                        const LongReadAligner& long_aligner, std::vector<SamRecord>& out) {
+  std::vector<char> is_long(batch.size());
+  std::vector<SeqRecord> short_reads;
+  std::vector<size_t> long_index;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    is_long[i] = preset.empty() ? batch[i].seq.size() > kAutoLongReadLength : is_long_preset(preset);
+    if (is_long[i]) long_index.push_back(i);
+  }
+  std::vector<SamRecord> short_records;
+  if (long_index.size() < batch.size()) {
+    if (long_index.empty()) {
+      short_aligner.align_single(batch, out);
+      return;
+    }
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (!is_long[i]) short_reads.push_back(batch[i]);
+    short_aligner.align_single(short_reads, short_records);
+  }
+  std::vector<std::vector<SamRecord>> long_records(long_index.size());
+  std::vector<std::string> errors(omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t j = 0; j < long_index.size(); ++j) {
+    try {
+      long_aligner.align(batch[long_index[j]], long_records[j]);
+    } catch (const Error& e) {  // exceptions may not leave an OpenMP region
+      errors[omp_get_thread_num()] = e.what();
+    }
+  }
+  for (auto& e : errors)
+    if (!e.empty()) throw Error(e);
+  // Short records point into short_reads: re-point them at the batch's own records.
+  size_t next_short = 0, next_long = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (is_long[i]) {
+      for (auto& r : long_records[next_long++]) out.push_back(std::move(r));
+    } else {
+      SamRecord r = std::move(short_records[next_short++]);
+      r.seq = &batch[i].seq;
+      r.qual = &batch[i].qual;
+      out.push_back(std::move(r));
+    }
+  }
 }
 
 void check_mates(const SeqRecord& a, const SeqRecord& b, const std::string& file_a, const std::string& file_b) {
@@ -29,6 +82,7 @@ void strip_mate_suffix(SeqRecord& r) { r.name = pair_base_name(r.name); }
 
 void tally(const std::vector<SamRecord>& records, AlignRunStats& stats) {
   for (auto& r : records) {
+    if (r.flag & 0x800) continue;  // a supplementary part of a read already counted
     ++stats.reads;
     if (!(r.flag & 0x4)) ++stats.mapped;
     if (r.flag & 0x2) ++stats.proper;
@@ -39,6 +93,10 @@ void tally(const std::vector<SamRecord>& records, AlignRunStats& stats) {
 
 AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(const AlignRunStats&)>& progress) {
   if (!o.reads2.empty() && o.interleaved) throw UsageError("give either a mates file or --interleaved, not both");
+  LongReadOptions long_options;
+  if (is_long_preset(o.preset)) long_options = long_read_preset(o.preset);  // UsageError for an unknown name
+  if (is_long_preset(o.preset) && (!o.reads2.empty() || o.interleaved))
+    throw UsageError("preset " + o.preset + " is for single-end long reads; paired-end reads take -x sr");
   if (o.reads1 == "-" && o.reads2 == "-") throw UsageError("only one input can be stdin");
   RefIndex index = RefIndex::open(o.index_dir);
   if (!o.reference_check.empty()) index.check_same_reference(o.reference_check);
@@ -60,6 +118,8 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   header.reference_fasta = o.reference_check;
   SamWriter writer(o.output, index.reference(), header, o.threads);
   Aligner aligner(index, o.aligner);
+  LongReadAligner long_aligner(index, long_options);
+  const size_t max_length = o.preset == "sr" ? kMaxShortReadLength : kMaxReadLength;
   AlignRunStats stats;
 
   std::vector<SeqRecord> batch1, batch2;
@@ -69,7 +129,9 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
     batch1.clear();
     batch2.clear();
     SeqRecord a, b;
-    while (batch1.size() < o.batch_reads) {
+    size_t batch_bases = 0;
+    // Long reads: also at most ~50 Mb of sequence per batch.
+    while (batch1.size() < o.batch_reads && batch_bases < 50000000) {
       if (!reader1.next(a)) {
         done = true;
         if (reader2 && reader2->next(b))
@@ -82,9 +144,10 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
       } else if (o.interleaved) {
         if (!reader1.next(b)) throw Error(o.reads1 + ": odd number of records in an interleaved pair file");
       }
-      check_length(a, o.reads1);
+      check_length(a, o.reads1, paired ? kMaxShortReadLength : max_length);
+      batch_bases += a.seq.size();
       if (paired) {
-        check_length(b, reader2 ? o.reads2 : o.reads1);
+        check_length(b, reader2 ? o.reads2 : o.reads1, kMaxShortReadLength);
         check_mates(a, b, o.reads1, reader2 ? o.reads2 : o.reads1);
         strip_mate_suffix(a);
         strip_mate_suffix(b);
@@ -98,7 +161,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
       aligner.align_pairs(batch1, batch2, records);
       stats.pairs += batch1.size();
     } else {
-      aligner.align_single(batch1, records);
+      align_single_batch(batch1, o.preset, aligner, long_aligner, records);
     }
     for (auto& r : records) writer.write(r);
     tally(records, stats);

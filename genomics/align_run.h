@@ -11,9 +11,13 @@
 
 namespace spindle {
 
-// The longest read `spindle align` takes: its DP scores are 16-bit and its regions span the read
-// plus two flanks of a read length (a 20 kb read already costs ~1e9 DP cells).
-constexpr size_t kMaxReadLength = 20000;
+// The longest read the short-read path takes (`-x sr`): its DP scores are 16-bit and its regions
+// span the read plus two flanks of a read length (a 20 kb read already costs ~1e9 DP cells).
+constexpr size_t kMaxShortReadLength = 20000;
+// The longest read at all: long reads are aligned piecewise (genomics/long_read_aligner.h).
+constexpr size_t kMaxReadLength = 1000000;
+// Without a preset, reads longer than this take the long-read path.
+constexpr size_t kAutoLongReadLength = 1000;
 
 struct AlignRunOptions {
   std::string index_dir;
@@ -24,6 +28,8 @@ struct AlignRunOptions {
   std::string read_group;        // -R text ("@RG\tID:x...", literal \t accepted)
   std::string reference_check;   // optional FASTA that must match the index
   std::string model_check;       // optional model directory that must be the index's encoder
+  // -x: "sr" (short reads), "map-ont", "map-pb", "map-hifi" (long reads), or "" (by read length).
+  std::string preset;
   int threads = 1;
   // Reads (or pairs) per batch. 10000 keeps the batch's query vectors (10 MB) below glibc's mmap
   // threshold, so they are reused instead of page-faulted in again every batch: E. coli, 100k reads,

@@ -118,6 +118,7 @@ void SamWriter::write(const SamRecord& r) {
   if (!r.md.empty()) bam_aux_update_str(b, "MD", r.md.size() + 1, r.md.c_str());
   if (!r.mate_cigar.empty()) bam_aux_update_str(b, "MC", r.mate_cigar.size() + 1, r.mate_cigar.c_str());
   if (r.as >= 0) bam_aux_update_int(b, "AS", r.as);
+  if (!r.sa.empty()) bam_aux_update_str(b, "SA", r.sa.size() + 1, r.sa.c_str());
   if (r.xs >= 0) bam_aux_update_int(b, "XS", r.xs);
   if (!im.rg_id.empty()) bam_aux_update_str(b, "RG", im.rg_id.size() + 1, im.rg_id.c_str());
   if (sam_write1(im.fp, im.header, b) < 0) throw Error(im.path + ": write failed");

@@ -37,6 +37,7 @@ struct SamRecord {
   int nm = -1, as = -1, xs = -1;
   std::string md;
   std::string mate_cigar;  // MC tag, "" = absent
+  std::string sa;          // SA tag (other parts of a split alignment), "" = absent
 };
 
 // Parses a user @RG line, accepting literal "\t" for tabs; returns the line with real tabs and

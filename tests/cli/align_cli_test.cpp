@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "genomics/fastx_reader.h"
 #include "tests/test_paths.h"
@@ -155,9 +156,11 @@ TEST_F(AlignCli, BadInputsExitOneWithOneLineAndNoOutput) {
     f.close();
     expect_error(copy + " " + data("sarscov2_ERR5069949_1.fastq.gz"), "checksum");
   }
-  // A read longer than the aligner takes.
+  // A read longer than the short-read path takes, and longer than any path takes.
   std::ofstream(tmp + "/long.fa") << ">long\n" << std::string(20001, 'A') << "\n";
-  expect_error(index() + " " + tmp + "/long.fa", "takes reads up to 20000 bp");
+  expect_error(index() + " " + tmp + "/long.fa -x sr", "takes reads up to 20000 bp with -x sr");
+  std::ofstream(tmp + "/huge.fa") << ">huge\n" << std::string(1000001, 'A') << "\n";
+  expect_error(index() + " " + tmp + "/huge.fa", "takes reads up to 1000000 bp");
 }
 
 TEST_F(AlignCli, IndexRefRejectsReferencesWithoutBasesOrWithRepeatedNames) {
@@ -223,6 +226,49 @@ TEST_F(AlignCli, ModelEncoderIndexAlignsAndRefusesAnotherModel) {
   EXPECT_NE(other.err.find("not the model this index was built with"), std::string::npos) << other.err;
   EXPECT_FALSE(fs::exists(wrong));
   EXPECT_EQ(entries(dir), 0);
+}
+
+// Long reads: noisy 4-6 kb reads of the genome map with a preset and without one (by length);
+// unknown presets and long-read presets on pairs are usage errors.
+TEST_F(AlignCli, LongReadsMapWithAPresetOrByLength) {
+  const std::string tmp = test::temp_dir();
+  std::string genome;
+  {
+    FastxReader fa(data("sarscov2_MN908947.fasta"));
+    SeqRecord r;
+    fa.next(r);
+    genome = r.seq;
+  }
+  std::mt19937 rng(3);
+  {
+    std::ofstream fq(tmp + "/long.fq");
+    for (int i = 0; i < 20; ++i) {
+      const size_t len = 4000 + rng() % 2000, pos = rng() % (genome.size() - len);
+      std::string s;
+      for (char c : genome.substr(pos, len)) {
+        const int r = rng() % 100;  // 10% errors: 4 substitutions, 3 insertions, 3 deletions
+        if (r < 4) s += c == 'A' ? 'C' : 'A';
+        else if (r < 7) s += std::string(1, c) + 'G';
+        else if (r >= 10) s += c;
+      }
+      if (i % 2) s = reverse_complement(s);
+      fq << "@long" << i << "\n" << s << "\n+\n" << std::string(s.size(), '5') << "\n";
+    }
+  }
+  for (const char* preset : {" -x map-ont", ""}) {
+    auto r = test::run_command(spindle() + " align " + index() + " " + tmp + "/long.fq" + preset + " -o " + tmp +
+                               "/long.bam");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto mapped = test::run_command("samtools view -c -F 0x904 -q 20 " + tmp + "/long.bam");
+    EXPECT_EQ(std::stoi(mapped.out), 20) << preset;
+  }
+  auto bad = test::run_command(spindle() + " align " + index() + " " + tmp + "/long.fq -x map-rna");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown preset"), std::string::npos) << bad.err;
+  auto pairs = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") + " " +
+                                 data("sarscov2_ERR5069949_2.fastq.gz") + " -x map-pb -o " + tmp + "/pe.bam");
+  EXPECT_EQ(pairs.exit_code, 2) << pairs.err;
+  EXPECT_FALSE(fs::exists(tmp + "/pe.bam"));
 }
 
 TEST_F(AlignCli, UsageErrorsExitTwo) {

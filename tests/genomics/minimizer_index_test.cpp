@@ -13,16 +13,13 @@
 #include "genomics/minimizer_index.h"
 #include "genomics/minimizers.h"
 #include "kernels/error.h"
+#include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
 
 namespace spindle {
 namespace {
 
-std::string random_dna(size_t n, std::mt19937& rng) {
-  std::string s(n, 'A');
-  for (char& c : s) c = "ACGT"[rng() % 4];
-  return s;
-}
+using test::random_dna;
 
 uint64_t canonical(std::string_view kmer, bool* reverse) {
   uint64_t f = 0, r = 0;

@@ -9,17 +9,13 @@
 #include "genomics/reference.h"
 #include "genomics/window_layout.h"
 #include "kernels/error.h"
+#include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
 
 namespace spindle {
 namespace {
 
-std::string random_dna(size_t n, std::mt19937& rng, double n_rate = 0) {
-  std::string s(n, 'A');
-  std::uniform_real_distribution<double> u(0, 1);
-  for (char& c : s) c = u(rng) < n_rate ? 'N' : "ACGT"[rng() % 4];
-  return s;
-}
+using test::random_dna;
 
 TEST(PackedReference, FetchReturnsTheTextWithItsNRuns) {
   std::mt19937 rng(1);
