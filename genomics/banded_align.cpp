@@ -23,8 +23,13 @@ BandedResult align(std::string_view read, std::string_view target, const DpScori
   BandedResult out;
   // Row i covers target columns [lo[i], hi[i]] (inclusive, 0..m), around j = i * m / n for a
   // global alignment (corner to corner) and j = i for an extension (no end to aim at).
-  std::vector<int> lo(n + 1), hi(n + 1);
-  std::vector<size_t> offset(n + 2, 0);
+  // Buffers reused across calls on a thread: a long read makes hundreds of small calls.
+  thread_local std::vector<int> lo, hi, H_prev, E_prev, F_prev, H_cur, E_cur, F_cur;
+  thread_local std::vector<size_t> offset;
+  thread_local std::vector<uint8_t> trace;
+  lo.resize(n + 1);
+  hi.resize(n + 1);
+  offset.assign(n + 2, 0);
   for (int i = 0; i <= n; ++i) {
     const int64_t centre = !global ? i : n == 0 ? 0 : int64_t(i) * m / n;
     lo[i] = static_cast<int>(std::max<int64_t>(0, centre - band));
@@ -33,13 +38,14 @@ BandedResult align(std::string_view read, std::string_view target, const DpScori
     if (i == n && global) hi[i] = m;
     offset[i + 1] = offset[i] + static_cast<size_t>(hi[i] - lo[i] + 1);
   }
-  std::vector<uint8_t> trace(offset[n + 1], 0);
-  std::vector<int> H_prev(m + 1, kNeg), E_prev(m + 1, kNeg), F_prev(m + 1, kNeg);
-  std::vector<int> H_cur(m + 1, kNeg), E_cur(m + 1, kNeg), F_cur(m + 1, kNeg);
+  // Every in-band cell is written before it is read (neighbours are read only inside their own
+  // row's band), so nothing needs clearing.
+  trace.resize(offset[n + 1]);
+  for (auto* v : {&H_prev, &E_prev, &F_prev, &H_cur, &E_cur, &F_cur})
+    if (v->size() < static_cast<size_t>(m + 1)) v->resize(m + 1);
   const int open = sc.gap_open + sc.gap_extend, extend = sc.gap_extend;
   int best = kNeg, best_i = 0, best_j = 0;
   for (int i = 0; i <= n; ++i) {
-    std::fill(H_cur.begin() + lo[i], H_cur.begin() + hi[i] + 1, kNeg);
     for (int j = lo[i]; j <= hi[i]; ++j) {
       uint8_t t = 0;
       int h;

@@ -64,8 +64,8 @@ LongReadOptions long_read_preset(const std::string& name) {
   if (name == "map-hifi") {
     // Accurate reads: fewer indels between anchors, narrower bands, minimap2's HiFi scores.
     o.chain.bandwidth = 200;
-    o.gap_band = 32;
-    o.extension_band = 48;
+    o.gap_band = 12;
+    o.extension_band = 32;
     o.scoring = {1, 4, 6, 2, 1, 0};
     return o;
   }
@@ -82,16 +82,31 @@ void LongReadAligner::align(const SeqRecord& read, std::vector<SamRecord>& out) 
   const int k = minimizers.params().k;
   const int len = static_cast<int>(read.seq.size());
 
+  struct Seed {
+    uint64_t hash;
+    int64_t pos;
+    bool reverse;
+  };
+  std::vector<Seed> seeds;
+  for_each_minimizer(read.seq, k, minimizers.params().w,
+                     [&](int64_t pos, uint64_t hash, bool reverse) { seeds.push_back({hash, pos, reverse}); });
+  // Look-ups in blocks whose cache misses overlap (minimizer_index.h).
   std::vector<Anchor> anchors;
-  for_each_minimizer(read.seq, k, minimizers.params().w, [&](int64_t pos, uint64_t hash, bool reverse) {
-    const auto occurrences = minimizers.lookup(hash);
-    if (static_cast<int64_t>(occurrences.size()) > options_.max_occurrences) return;
-    for (const MinimizerOccurrence& o : occurrences) {
-      const int strand = reverse != o.reverse() ? 1 : 0;
-      const int32_t query = static_cast<int32_t>(strand == 0 ? pos : len - pos - k);
-      anchors.push_back({int64_t(o.pos), query, strand, ref.contig_at(o.pos)});
+  constexpr size_t kBlock = 32;
+  for (size_t first = 0; first < seeds.size(); first += kBlock) {
+    const size_t last = std::min(seeds.size(), first + kBlock);
+    for (size_t i = first; i < last; ++i) minimizers.prefetch_directory(seeds[i].hash);
+    for (size_t i = first; i < last; ++i) minimizers.prefetch_bucket(seeds[i].hash);
+    for (size_t i = first; i < last; ++i) {
+      const auto occurrences = minimizers.lookup(seeds[i].hash);
+      if (static_cast<int64_t>(occurrences.size()) > options_.max_occurrences) continue;
+      for (const MinimizerOccurrence& o : occurrences) {
+        const int strand = seeds[i].reverse != o.reverse() ? 1 : 0;
+        const int32_t query = static_cast<int32_t>(strand == 0 ? seeds[i].pos : len - seeds[i].pos - k);
+        anchors.push_back({int64_t(o.pos), query, strand, ref.contig_at(o.pos)});
+      }
     }
-  });
+  }
   std::vector<Chain> chains = chain_anchors(anchors, options_.chain);
 
   SamRecord unmapped;

@@ -25,8 +25,8 @@ struct LongReadOptions {
   // minimap2's map-pb/map-ont scores (-A2 -B4 -O4 -E2): noisy reads align through their errors.
   DpScoring scoring{2, 4, 4, 2, 1, 0};
   int extension_max = 2000;  // read bases past an end anchor that DP may still align
-  int extension_band = 100;
-  int gap_band = 48;         // band around the diagonal between two anchors (widened by their shift)
+  int extension_band = 48;
+  int gap_band = 16;         // band around the diagonal between two anchors (widened by their shift)
   // A chain overlapping the primary on the read by more than this fraction of the shorter one
   // competes with it (lowers MAPQ); less, and it is a supplementary part.
   double max_overlap = 0.5;
