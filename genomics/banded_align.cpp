@@ -19,7 +19,10 @@ inline int pair_score(char a, char b, const DpScoring& s) {
 // Traceback byte: bits 0-1 where H came from (0 diagonal, 1 E = deletion, 2 F = insertion),
 // bit 2: E extended an E (not opened from H), bit 3: F extended an F.
 BandedResult align(std::string_view read, std::string_view target, const DpScoring& sc, int band, bool global) {
-  const int n = static_cast<int>(read.size()), m = static_cast<int>(target.size());
+  const int m = static_cast<int>(target.size());
+  // An extension follows the main diagonal: read bases past m + band could never be reached (the
+  // target ran out, e.g. at a contig end), and their rows would have empty bands.
+  const int n = global ? static_cast<int>(read.size()) : std::min(static_cast<int>(read.size()), m + band);
   BandedResult out;
   // Row i covers target columns [lo[i], hi[i]] (inclusive, 0..m), around j = i * m / n for a
   // global alignment (corner to corner) and j = i for an extension (no end to aim at).
@@ -36,6 +39,7 @@ BandedResult align(std::string_view read, std::string_view target, const DpScori
     hi[i] = static_cast<int>(std::min<int64_t>(m, centre + band));
     if (i == 0) lo[i] = 0;
     if (i == n && global) hi[i] = m;
+    SPINDLE_ASSERT(hi[i] >= lo[i]);
     offset[i + 1] = offset[i] + static_cast<size_t>(hi[i] - lo[i] + 1);
   }
   // Every in-band cell is written before it is read (neighbours are read only inside their own

@@ -130,7 +130,9 @@ void LongReadAligner::align(const SeqRecord& read, std::vector<SamRecord>& out) 
       best_competitor = std::max(best_competitor, chains[c].score);
       continue;
     }
-    if (chains[c].score < options_.min_supplementary_fraction * primary.score) continue;
+    if (chains[c].score < options_.min_supplementary_fraction * primary.score ||
+        chains[c].score < options_.min_supplementary_score || span.second - span.first < options_.min_supplementary_bp)
+      continue;
     if (static_cast<int>(parts.size()) > options_.max_supplementary) continue;
     bool overlaps_part = false;
     for (const Chain* p : parts) overlaps_part |= overlap_fraction(span, forward_interval(*p, len)) > options_.max_overlap;
@@ -200,10 +202,17 @@ void LongReadAligner::align(const SeqRecord& read, std::vector<SamRecord>& out) 
     aligned.push_back(std::move(x));
   }
 
-  // MAPQ: the primary against its competitors; a supplementary part can be no surer than it.
+  // MAPQ: each part against the chains competing for its stretch of the read; a supplementary
+  // part can be no surer than the primary.
   aligned[0].mapq = chain_mapq(primary.score, best_competitor, aligned[0].anchors);
-  for (size_t i = 1; i < aligned.size(); ++i)
-    aligned[i].mapq = std::min(aligned[0].mapq, chain_mapq(aligned[i].chain_score, 0, aligned[i].anchors));
+  for (size_t i = 1; i < aligned.size(); ++i) {
+    const auto span = forward_interval(*parts[i], len);
+    int competitor = 0;
+    for (const Chain& c : chains)
+      if (&c != parts[i] && overlap_fraction(forward_interval(c, len), span) > options_.max_overlap)
+        competitor = std::max(competitor, c.score);
+    aligned[i].mapq = std::min(aligned[0].mapq, chain_mapq(aligned[i].chain_score, competitor, aligned[i].anchors));
+  }
 
   auto sa_entry = [&](const Aligned& a) {
     return ref.contigs()[a.contig].name + "," + std::to_string(a.pos + 1) + "," + (a.strand ? "-" : "+") + "," +

@@ -30,7 +30,12 @@ struct LongReadOptions {
   // A chain overlapping the primary on the read by more than this fraction of the shorter one
   // competes with it (lowers MAPQ); less, and it is a supplementary part.
   double max_overlap = 0.5;
-  double min_supplementary_fraction = 0.1;  // of the primary's chain score
+  // A supplementary part needs a tenth of the primary's chain score, a chain score of 100 and 300
+  // read bases: shorter chance chains of a noisy read (140-190 bp, 2-8 Mb away on simulated CLR
+  // reads) are not split alignments.
+  double min_supplementary_fraction = 0.1;
+  int min_supplementary_score = 100;
+  int min_supplementary_bp = 300;
   int max_supplementary = 8;
 };
 

@@ -46,6 +46,10 @@ TEST(BandedAlign, GlobalAndExtension) {
   EXPECT_EQ(query_length(ins.cigar), 16);
   BandedResult del = banded_global("", "ACG", sc, 8);
   EXPECT_EQ(cigar_string(del.cigar), "3D");
+  // An extension whose target runs out (a contig end) long before the read does.
+  BandedResult short_target = banded_extend(std::string(500, 'A'), "AAAA", sc, 8);
+  EXPECT_EQ(short_target.read_used, 4);
+  EXPECT_EQ(short_target.target_used, 4);
   // Extension: a good start then junk; it stops where the score peaks.
   BandedResult ext = banded_extend("ACGTACGTACGTTTTTTTTTTTT", "ACGTACGTACGTGGGGGGGGGGGGGGG", sc, 8);
   EXPECT_EQ(ext.read_used, 12);
@@ -120,6 +124,21 @@ TEST_F(LongReadTest, ChimericReadSplitsIntoPrimaryAndSupplementary) {
   EXPECT_EQ(out[1].cigar.back() & 0xf, 4u);
   EXPECT_GE(out[0].cigar.back() >> 4, 2900u);
   EXPECT_GE(out[1].cigar.back() >> 4, 3900u);
+}
+
+TEST_F(LongReadTest, ReadRunningOffAContigEndIsClipped) {
+  RefIndex index = RefIndex::open(*dir_);
+  LongReadAligner aligner(index, long_read_preset("map-ont"));
+  std::mt19937 rng(8);
+  const std::string& two = ref_->contigs[1].seq;
+  SeqRecord read{"overhang", "", two.substr(two.size() - 3000) + random_dna(2500, rng), ""};
+  std::vector<SamRecord> out;
+  aligner.align(read, out);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].tid, 1);
+  EXPECT_EQ(out[0].pos, static_cast<int64_t>(two.size()) - 3000);
+  EXPECT_EQ(out[0].cigar.back() & 0xf, 4u);
+  EXPECT_GE(out[0].cigar.back() >> 4, 2400u);
 }
 
 TEST_F(LongReadTest, ReadFromNowhereIsUnmappedAndPresetsAreChecked) {
