@@ -99,6 +99,21 @@ TEST_F(LongReadTest, NoisyReadsOnBothStrandsLandOnTheirOrigin) {
   }
 }
 
+TEST_F(LongReadTest, HundredKilobaseReadScoresPast16Bits) {
+  RefIndex index = RefIndex::open(*dir_);
+  LongReadAligner aligner(index, long_read_preset("map-ont"));
+  std::mt19937 rng(9);
+  SeqRecord read{"r100k", "", noisy(ref_->contigs[0].seq.substr(150000, 100000), 0.08, rng), ""};
+  std::vector<SamRecord> out;
+  aligner.align(read, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].tid, 0);
+  EXPECT_LT(std::llabs(out[0].pos - 150000), 20);
+  EXPECT_EQ(query_length(out[0].cigar), static_cast<int>(read.seq.size()));
+  EXPECT_GT(out[0].as, 32767);  // would have overflowed a 16-bit DP
+  EXPECT_EQ(out[0].mapq, 60);
+}
+
 TEST_F(LongReadTest, ChimericReadSplitsIntoPrimaryAndSupplementary) {
   RefIndex index = RefIndex::open(*dir_);
   LongReadAligner aligner(index, long_read_preset("map-hifi"));
