@@ -21,8 +21,12 @@ struct ChainOptions {
   int max_gap = 5000;     // largest reference or read distance between chained anchors
   int bandwidth = 500;    // largest diagonal shift between chained anchors (an indel)
   int lookback = 50;      // predecessors tried per anchor
-  int min_score = 40;     // chains scoring less are dropped
-  int min_anchors = 3;
+  // Chains scoring less, or with fewer anchors, are dropped. Two anchors suffice: a 345 bp ONT-like
+  // read at 11% error has about two intact 21-mers (minimap2 -x map-ont, with k 15, has more), and
+  // two co-linear chance 21-mer matches are rare even in a human genome. MAPQ scales with the
+  // anchor count (two anchors: at most about 30).
+  int min_score = 30;
+  int min_anchors = 2;
   int max_chains = 32;
 };
 
