@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/report.h"
+#include "cli/shard.h"
 #include "genomics/align_run.h"
 
 namespace spindle::cli {
@@ -78,7 +79,15 @@ void setup(CLI::App& app) {
     return opts->aligner.max_insert > opts->aligner.min_insert;
   }, "Proper-pair fragment length range MIN MAX (default: estimated)")->expected(2);
   align->add_option("--batch", opts->batch_reads, "Reads (pairs) per batch (default 10000)");
-  align->callback([opts, threads] { run(*opts, *threads); });
+  auto shard = std::make_shared<Shard>();
+  add_shard_option(align, shard,
+                   "write only reads (pairs) r with r mod N = I-1; shards together hold what one run writes "
+                   "(samtools merge; paired reads without -I all estimate the insert size from the same first batch)");
+  align->callback([opts, threads, shard] {
+    opts->shard_index = shard->index;
+    opts->shard_count = shard->count;
+    run(*opts, *threads);
+  });
 }
 
 SPINDLE_COMMAND(30, setup);

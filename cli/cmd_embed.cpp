@@ -1,11 +1,15 @@
 // spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) in, one vector per record out (.npy
 // [N, D] + OUT.ids.txt), or per-token arrays keyed by record name (safetensors) with --pool none.
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "cli/command.h"
 #include "cli/report.h"
+#include "cli/shard.h"
 #include "genomics/fastx_reader.h"
 #include "kernels/backend.h"
 #include "kernels/io/npy.h"
@@ -23,6 +27,7 @@ struct EmbedArgs {
   int64_t layer = -1, max_len = 0, overlap = -1;
   bool rc_average = false;
   int threads = 0;
+  Shard shard;
 };
 
 std::string ids_path_for(const std::string& output) {
@@ -31,6 +36,12 @@ std::string ids_path_for(const std::string& output) {
     if (base.size() > std::strlen(ext) && base.compare(base.size() - std::strlen(ext), std::string::npos, ext) == 0)
       base.resize(base.size() - std::strlen(ext));
   return base + ".ids.txt";
+}
+
+// OUT.rows.txt, written with --shard: each output row's 0-based record number in the whole input.
+std::string rows_path_for(const std::string& output) {
+  std::string ids = ids_path_for(output);
+  return ids.substr(0, ids.size() - std::strlen(".ids.txt")) + ".rows.txt";
 }
 
 // Records shorter than this many characters are embedded one per thread, a batch at a time: a
@@ -46,6 +57,8 @@ void run(const EmbedArgs& a) {
   if (resolve_device(a.device) == Device::cuda)
     std::fprintf(stderr, "[spindle] embed: the CUDA backend does not cover every op yet; running on the CPU\n");
   if (a.output == "-") throw UsageError("embed: -o must be a file (.npy, or .safetensors with --pool none)");
+  if (a.shard.active() && a.input == "-")
+    throw UsageError("embed: --shard needs an input file, not stdin (records are counted first)");
   EmbedOptions options;
   options.pooling = parse_pooling(a.pool);
   options.layer = a.layer;
@@ -54,6 +67,22 @@ void run(const EmbedArgs& a) {
   options.overlap = a.overlap;
   auto model = load_model(a.model_dir);
   Embedder embedder(*model, options);
+
+  // --shard: contiguous blocks of records, so the shards' outputs concatenated in shard order are the
+  // unsharded output. The block bounds need the record count: a first pass over the input (a file).
+  int64_t first = 0, last = INT64_MAX;
+  if (a.shard.active()) {
+    FastxReader counter(a.input, BasePolicy::as_is);
+    int64_t total = 0;
+    for (SeqRecord r; counter.next(r); ++total)  // an empty record fails every shard, as it fails one run
+      if (r.seq.empty()) throw Error(a.input + ": record " + r.name + ": empty sequence");
+    first = a.shard.begin(total);
+    last = a.shard.end(total);
+    std::fprintf(stderr, "[spindle] shard %lld/%lld: records %lld-%lld of %lld\n", static_cast<long long>(a.shard.index + 1),
+                 static_cast<long long>(a.shard.count), static_cast<long long>(first + 1), static_cast<long long>(last),
+                 static_cast<long long>(total));
+  }
+  int64_t record_number = -1;
 
   FastxReader reader(a.input, BasePolicy::as_is);
   std::vector<std::string> names;
@@ -86,6 +115,8 @@ void run(const EmbedArgs& a) {
   SeqRecord rec;
   while (reader.next(rec)) {
     if (rec.seq.empty()) throw Error(a.input + ": record " + rec.name + ": empty sequence");
+    if (++record_number < first) continue;
+    if (record_number >= last) break;
     if (rec.seq.size() < kShortRecord) {
       batch.push_back(std::move(rec));
       if (batch.size() == kBatchRecords) flush();
@@ -102,6 +133,11 @@ void run(const EmbedArgs& a) {
 
   OutputFile ids(ids_path_for(a.output));
   for (auto& n : names) ids.write(n + "\n");
+  std::unique_ptr<OutputFile> rows;
+  if (a.shard.given) {  // ids for `spindle index build --ids`: the rows an unsharded run would give
+    rows = std::make_unique<OutputFile>(rows_path_for(a.output));
+    for (int64_t r = first; r < first + static_cast<int64_t>(names.size()); ++r) rows->write(std::to_string(r) + "\n");
+  }
   if (options.pooling == Pooling::none) {
     write_safetensors(a.output, per_token);
   } else {
@@ -111,6 +147,7 @@ void run(const EmbedArgs& a) {
     write_npy(a.output, matrix);
   }
   ids.commit();
+  if (rows) rows->commit();
   const double seconds = progress.elapsed_s();
   std::fprintf(stderr, "[spindle] embedded %zu records, %lld tokens, %.0f tokens/s, peak RSS %s\n", names.size(),
                static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9), format_bytes(peak_rss_bytes()).c_str());
@@ -132,7 +169,14 @@ void setup(CLI::App& app) {
   cmd->add_option("--overlap", a->overlap, "Overlap between windows in tokens (default: max-len / 4)");
   cmd->add_option("-t,--threads", a->threads, "Threads (default: all cores)");
   cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
-  cmd->callback([a] { run(*a); });
+  auto shard = std::make_shared<Shard>();
+  add_shard_option(cmd, shard,
+                   "records in the I-th of N contiguous blocks (input must be a file); also writes OUT.rows.txt, "
+                   "each row's 0-based record number (ids for `index build --ids`)");
+  cmd->callback([a, shard] {
+    a->shard = *shard;
+    run(*a);
+  });
 }
 
 SPINDLE_COMMAND(10, setup);

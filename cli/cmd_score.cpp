@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/report.h"
+#include "cli/shard.h"
 #include "kernels/error.h"
 #include "models/registry.h"
 #include "proteins/family_model.h"
@@ -35,7 +38,24 @@ struct ScoreOptions {
   // Language models (--model DIR): scoring mode and its settings (proteins/lm_scorers.h).
   std::string scoring = "masked-marginal", msa_sampling = "first";
   LmScorerOptions lm;
+  Shard shard;
 };
+
+// --shard: keeps the I-th of N contiguous blocks of variants (table rows), so the shards' CSVs
+// concatenated in shard order (each without its header after the first) are the unsharded CSV.
+void keep_shard(VariantSet& set, const Shard& shard) {
+  const int64_t n = static_cast<int64_t>(set.variants.size());
+  const size_t b = static_cast<size_t>(shard.begin(n)), e = static_cast<size_t>(shard.end(n));
+  auto cut = [&](auto& v) { v = std::vector<typename std::decay_t<decltype(v)>::value_type>(v.begin() + b, v.begin() + e); };
+  cut(set.variants);
+  if (set.table) {
+    cut(set.table->lines);
+    cut(set.table->line_numbers);
+    cut(set.table->rows);
+  }
+  std::fprintf(stderr, "[spindle] shard %lld/%lld: variants %zu-%zu of %lld\n", static_cast<long long>(shard.index + 1),
+               static_cast<long long>(shard.count), b + 1, e, static_cast<long long>(n));
+}
 
 bool is_model_dir(const std::string& model) { return model != "potts" && model != "independent" && model != "all"; }
 
@@ -105,6 +125,7 @@ void run_score(const ScoreOptions& o) {
   if (!o.mutations.empty()) {
     variants = load_variants(o.mutations, o.mutant_column, wt);  // all input checked before any fit
     if (o.eval) variants.table->column(o.score_column);
+    if (o.shard.active()) keep_shard(variants, o.shard);
   }
   std::vector<std::unique_ptr<VariantScorer>> scorers;
   if (lm) scorers.push_back(lm_scorer(o, wt));
@@ -187,7 +208,14 @@ void setup(CLI::App& app) {
   cmd->add_option("--msa-seeds", o->lm.msa_seeds, "MSA Transformer: seeds averaged with --msa-sampling weighted")
       ->capture_default_str();
   cmd->add_option("--seed", o->lm.seed, "Seed for sampling and ambiguous residues")->capture_default_str();
-  cmd->callback([o] { run_score(*o); });
+  auto shard = std::make_shared<Shard>();
+  add_shard_option(cmd, shard,
+                   "score only the I-th of N contiguous blocks of variants (table rows); the CSVs concatenated in "
+                   "shard order, headers after the first dropped, are the unsharded CSV");
+  cmd->callback([o, shard] {
+    o->shard = *shard;
+    run_score(*o);
+  });
 }
 
 SPINDLE_COMMAND(40, setup);

@@ -122,12 +122,23 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   const size_t max_length = o.preset == "sr" ? kMaxShortReadLength : kMaxReadLength;
   AlignRunStats stats;
 
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
+    throw UsageError("--shard: shard " + std::to_string(o.shard_index + 1) + " of " + std::to_string(o.shard_count));
+  const bool sharded = o.shard_count > 1;
+  const uint64_t shard_count = static_cast<uint64_t>(o.shard_count), shard_index = static_cast<uint64_t>(o.shard_index);
+  // Paired reads with an estimated insert model: the first batch is read whole by every shard (see
+  // AlignRunOptions::shard_count); `owned` then says which of its pairs this shard writes.
+  bool whole_batch = sharded && paired && o.aligner.min_insert == 0 && o.aligner.max_insert == 0;
+  std::vector<char> owned;
+  uint64_t input_index = 0;  // reads (pairs) read so far, in input order
+
   std::vector<SeqRecord> batch1, batch2;
   std::vector<SamRecord> records;
   bool done = false;
   while (!done) {
     batch1.clear();
     batch2.clear();
+    owned.clear();
     SeqRecord a, b;
     size_t batch_bases = 0;
     // Long reads: also at most ~50 Mb of sequence per batch.
@@ -145,25 +156,41 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
         if (!reader1.next(b)) throw Error(o.reads1 + ": odd number of records in an interleaved pair file");
       }
       check_length(a, o.reads1, paired ? kMaxShortReadLength : max_length);
-      batch_bases += a.seq.size();
       if (paired) {
         check_length(b, reader2 ? o.reads2 : o.reads1, kMaxShortReadLength);
         check_mates(a, b, o.reads1, reader2 ? o.reads2 : o.reads1);
         strip_mate_suffix(a);
         strip_mate_suffix(b);
-        batch2.push_back(std::move(b));
       }
+      const bool mine = !sharded || input_index++ % shard_count == shard_index;
+      if (!mine && !whole_batch) continue;  // another shard's read, checked above but not aligned
+      owned.push_back(mine);
+      batch_bases += a.seq.size();
+      if (paired) batch2.push_back(std::move(b));
       batch1.push_back(std::move(a));
     }
-    if (batch1.empty()) break;
+    if (batch1.empty()) {
+      if (done) break;
+      continue;
+    }
     records.clear();
     if (paired) {
       aligner.align_pairs(batch1, batch2, records);
-      stats.pairs += batch1.size();
     } else {
       align_single_batch(batch1, o.preset, aligner, long_aligner, records);
     }
+    if (whole_batch) {  // two records per pair, read 1 first: keep this shard's pairs only
+      size_t kept = 0;
+      for (size_t k = 0; k < records.size(); ++k)
+        if (owned[k / 2]) {
+          if (kept != k) records[kept] = std::move(records[k]);
+          ++kept;
+        }
+      records.resize(kept);
+      whole_batch = false;
+    }
     for (auto& r : records) writer.write(r);
+    if (paired) stats.pairs += records.size() / 2;
     tally(records, stats);
     stats.insert = aligner.insert_model();
     stats.aligner = aligner.stats();

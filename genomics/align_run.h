@@ -37,6 +37,11 @@ struct AlignRunOptions {
   size_t batch_reads = 10000;
   AlignerOptions aligner;
   std::string command_line;
+  // --shard: write only the reads (pairs) r with r mod shard_count == shard_index (r 0-based in input
+  // order), so the shards' outputs together hold exactly the records of one unsharded run. Paired
+  // reads without -I: every shard reads and aligns the whole first batch (the reads an unsharded run
+  // estimates the insert model from) and writes only its own, so all shards use the same model.
+  int64_t shard_index = 0, shard_count = 1;
 };
 
 struct AlignRunStats {

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   zlib1g-dev libhts-dev libfaiss-dev libcli11-dev libgtest-dev
   libdnnl-dev libfftw3-dev nlohmann-json3-dev libparasail-dev libopenblas0-openmp
-  samtools
+  samtools snakemake
 )
 
 missing=()
