@@ -1,5 +1,6 @@
 // spindle align: Embed-Search-Align of short reads against a `spindle index ref` index, to
 // SAM/BAM/CRAM (genomics/align_run.h).
+#include <charconv>
 #include <omp.h>
 
 #include <cstdio>
@@ -73,9 +74,15 @@ void setup(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   align->add_option("-T,--min-score", opts->aligner.min_score, "Minimum alignment score to report (default 30)");
   align->add_option("-I,--insert-range", [opts](const CLI::results_t& r) {
+    // A non-number is a usage error (CLI11 turns `false` into exit 2), never an exception from stoll.
     if (r.size() != 2) return false;
-    opts->aligner.min_insert = std::stoll(r[0]);
-    opts->aligner.max_insert = std::stoll(r[1]);
+    for (int i = 0; i < 2; ++i) {
+      long long v = 0;
+      const char* end = r[i].data() + r[i].size();
+      auto [p, ec] = std::from_chars(r[i].data(), end, v);
+      if (ec != std::errc() || p != end) return false;
+      (i == 0 ? opts->aligner.min_insert : opts->aligner.max_insert) = v;
+    }
     return opts->aligner.max_insert > opts->aligner.min_insert;
   }, "Proper-pair fragment length range MIN MAX (default: estimated)")->expected(2);
   align->add_option("--batch", opts->batch_reads, "Reads (pairs) per batch (default 10000)");

@@ -131,6 +131,8 @@ void run(const EmbedArgs& a) {
     std::fprintf(stderr, "[spindle] warning: %lld characters outside ACGTN in %lld records were mapped to [UNK]\n",
                  static_cast<long long>(unknown), static_cast<long long>(records_with_unknown));
 
+  // All-or-nothing: every file is written to its temporary first; only then are they renamed into
+  // place, so a failure while writing any of them leaves none (no .npy without its .ids.txt).
   OutputFile ids(ids_path_for(a.output));
   for (auto& n : names) ids.write(n + "\n");
   std::unique_ptr<OutputFile> rows;
@@ -138,16 +140,16 @@ void run(const EmbedArgs& a) {
     rows = std::make_unique<OutputFile>(rows_path_for(a.output));
     for (int64_t r = first; r < first + static_cast<int64_t>(names.size()); ++r) rows->write(std::to_string(r) + "\n");
   }
+  OutputFile vectors(a.output);
   if (options.pooling == Pooling::none) {
-    write_safetensors(a.output, per_token);
+    write_safetensors(vectors, per_token);
   } else {
     const int64_t D = embedder.dimension();
     Tensor matrix = Tensor::empty({static_cast<int64_t>(names.size()), D});
     std::copy(pooled.begin(), pooled.end(), matrix.data<float>());
-    write_npy(a.output, matrix);
+    write_npy(vectors, matrix);
   }
-  ids.commit();
-  if (rows) rows->commit();
+  commit_all({&vectors, &ids, rows.get()});
   const double seconds = progress.elapsed_s();
   std::fprintf(stderr, "[spindle] embedded %zu records, %lld tokens, %.0f tokens/s, peak RSS %s\n", names.size(),
                static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9), format_bytes(peak_rss_bytes()).c_str());

@@ -88,6 +88,7 @@ std::vector<int64_t> read_ids(const std::string& path) {
 }
 
 void run_build(const IndexOptions& o) {
+  VectorStore::check_save_target(o.output);  // refuse a user's directory before any work
   set_num_threads(o.threads);
   Progress progress(0.0);
   Tensor vectors = read_matrix(o.vectors_path);
@@ -183,6 +184,7 @@ void run_info(const IndexOptions& o) {
 }
 
 void run_merge(const IndexOptions& o) {
+  VectorStore::check_save_target(o.output);
   set_num_threads(o.threads);
   Progress progress(0.0);
   std::vector<VectorStore> parts;

@@ -34,6 +34,7 @@ void report_progress(const std::string& what) {
 void run(const IndexRefOptions& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
   if (o.read_length < 16) throw UsageError("--read-length must be at least 16");
+  RefIndex::check_output(o.output);  // refuse a user's directory before any work
   RefIndexOptions options;
   // Windows twice the read length at a stride of one read length: every read lies wholly inside
   // some window, and the window is short enough for the read's k-mers to dominate its sketch.

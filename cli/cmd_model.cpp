@@ -1,5 +1,7 @@
 // spindle model info | forward: inspect a checkpoint, run a forward pass on token ids (.npy).
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/report.h"
@@ -46,6 +48,15 @@ void run_info(const ModelOptions& o) {
 void run_forward(const ModelOptions& o) {
   if (o.logits_path.empty() && o.hidden_path.empty() && o.layers_path.empty())
     throw UsageError("model forward: give at least one of --logits, --hidden, --layers");
+  {
+    std::vector<std::string> paths;
+    for (const std::string* p : {&o.logits_path, &o.hidden_path, &o.layers_path})
+      if (!p->empty()) paths.push_back(*p);
+    for (size_t i = 0; i < paths.size(); ++i)
+      for (size_t j = i + 1; j < paths.size(); ++j)
+        if (paths[i] == paths[j] && paths[i] != "-")
+          throw UsageError("model forward: --logits, --hidden and --layers must be different files");
+  }
   set_num_threads(o.threads);
   auto model = load_model(o.path);
   Tensor ids = read_npy(o.ids_path);
@@ -57,9 +68,19 @@ void run_forward(const ModelOptions& o) {
   request.want_layer_outputs = !o.layers_path.empty();
   request.hidden_layer = o.layer;
   ForwardResult result = model->forward(ids, request);
-  if (!o.logits_path.empty()) write_npy(o.logits_path, result.logits);
-  if (!o.hidden_path.empty()) write_npy(o.hidden_path, result.hidden);
-  if (!o.layers_path.empty()) write_npy(o.layers_path, result.layer_outputs);
+  // All-or-nothing: write every requested array to its temporary, then rename them all.
+  std::vector<std::unique_ptr<OutputFile>> files;
+  auto write = [&](const std::string& path, const Tensor& t) {
+    if (path.empty()) return;
+    files.push_back(std::make_unique<OutputFile>(path));
+    write_npy(*files.back(), t);
+  };
+  write(o.logits_path, result.logits);
+  write(o.hidden_path, result.hidden);
+  write(o.layers_path, result.layer_outputs);
+  std::vector<OutputFile*> all;
+  for (auto& f : files) all.push_back(f.get());
+  commit_all(all);
   print_final_report();
 }
 

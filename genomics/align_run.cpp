@@ -5,6 +5,7 @@
 #include "genomics/long_read_aligner.h"
 #include "genomics/model_encoder.h"
 #include "kernels/error.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle {
 namespace {
@@ -47,17 +48,11 @@ void align_single_batch(const std::vector<SeqRecord>& batch, const std::string& 
     short_aligner.align_single(short_reads, short_records);
   }
   std::vector<std::vector<SamRecord>> long_records(long_index.size());
-  std::vector<std::string> errors(omp_get_max_threads());
+  ParallelErrors errors;  // any exception (std::bad_alloc too) may not leave an OpenMP region
 #pragma omp parallel for schedule(dynamic, 1)
-  for (size_t j = 0; j < long_index.size(); ++j) {
-    try {
-      long_aligner.align(batch[long_index[j]], long_records[j]);
-    } catch (const Error& e) {  // exceptions may not leave an OpenMP region
-      errors[omp_get_thread_num()] = e.what();
-    }
-  }
-  for (auto& e : errors)
-    if (!e.empty()) throw Error(e);
+  for (size_t j = 0; j < long_index.size(); ++j)
+    errors.guard([&] { long_aligner.align(batch[long_index[j]], long_records[j]); });
+  errors.rethrow();
   // Short records point into short_reads: re-point them at the batch's own records.
   size_t next_short = 0, next_long = 0;
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "kernels/error.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle {
 namespace {
@@ -335,11 +336,11 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
 
   // Runs `stage` (candidates) then DP for each listed read on all threads, timing both.
   auto run_stage = [&](const std::vector<int64_t>& list, auto&& candidates, float ratio) {
-    std::vector<std::string> errors(omp_get_max_threads());
+    ParallelErrors errors;  // any exception (std::bad_alloc too) may not leave an OpenMP region
 #pragma omp parallel for schedule(dynamic, 16)
     for (size_t j = 0; j < list.size(); ++j) {
-      auto& clock = impl_->thread_clock();
-      try {
+      errors.guard([&] {
+        auto& clock = impl_->thread_clock();
         const double t0 = now_s();
         std::vector<ScoredWindow> chosen = candidates(list[j]);
         const double t1 = now_s();
@@ -347,12 +348,9 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
         align_placements(list[j]);
         clock.candidate_s += t1 - t0;
         clock.dp_s += now_s() - t1;
-      } catch (const Error& e) {  // exceptions may not leave an OpenMP region
-        errors[omp_get_thread_num()] = e.what();
-      }
+      });
     }
-    for (auto& e : errors)
-      if (!e.empty()) throw Error(e);
+    errors.rethrow();
   };
 
   std::vector<int64_t> every(n);
@@ -521,16 +519,20 @@ void Aligner::align_single(const std::vector<SeqRecord>& reads, std::vector<SamR
   auto hits = candidate_hits(ptrs);
   const size_t base = out.size();
   out.resize(base + reads.size());
+  ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic, 32)
   for (size_t i = 0; i < reads.size(); ++i) {
-    DpAligner& dp = impl_->thread_dp();
-    Placement p;
-    if (!hits[i].empty()) {
-      dp.set_read(reads[i].seq, reverse_complement(reads[i].seq));
-      p = place(dp, index_, reads[i], hits[i], 0, options_);
-    }
-    out[base + i] = make_record(reads[i], p);
+    errors.guard([&] {
+      DpAligner& dp = impl_->thread_dp();
+      Placement p;
+      if (!hits[i].empty()) {
+        dp.set_read(reads[i].seq, reverse_complement(reads[i].seq));
+        p = place(dp, index_, reads[i], hits[i], 0, options_);
+      }
+      out[base + i] = make_record(reads[i], p);
+    });
   }
+  errors.rethrow();
 }
 
 // Hits of one mate (best first) that may anchor a rescue of the other.
@@ -572,109 +574,113 @@ void Aligner::align_pairs(const std::vector<SeqRecord>& mates1, const std::vecto
   const size_t base = out.size();
   out.resize(base + 2 * n);
 
+  ParallelErrors errors;  // any exception (std::bad_alloc too) may not leave an OpenMP region
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t i = 0; i < n; ++i) {
-    DpAligner& dp = impl_->thread_dp();
-    const SeqRecord* read[2] = {&mates1[i], &mates2[i]};
-    std::vector<ReadHit> h[2] = {std::move(hits[i]), std::move(hits[n + i])};
-    const int len[2] = {static_cast<int>(read[0]->seq.size()), static_cast<int>(read[1]->seq.size())};
+    errors.guard([&] {
+      DpAligner& dp = impl_->thread_dp();
+      const SeqRecord* read[2] = {&mates1[i], &mates2[i]};
+      std::vector<ReadHit> h[2] = {std::move(hits[i]), std::move(hits[n + i])};
+      const int len[2] = {static_cast<int>(read[0]->seq.size()), static_cast<int>(read[1]->seq.size())};
 
-    // Mate rescue: when a good hit of one mate (the best, or within the unpaired penalty of it: a
-    // copy of a segmental duplication) has no properly placed partner among the other mate's hits,
-    // align the other mate in the window where the insert model says it must be. Rescuing the
-    // copies too lets the pair see its second-best pair, which is what keeps its MAPQ low.
-    for (int m = 0; m < 2; ++m)
-      for (size_t a = 0; a < std::min<size_t>(h[m].size(), kRescueAnchors); ++a) {
-      const int o = 1 - m;
-      if (h[m][a].dp.score + options_.unpaired_penalty < h[m][0].dp.score) break;
-      const ReadHit anchor = h[m][a];
-      bool has_partner = false;
-      for (auto& x : h[o]) has_partner |= hits_proper(anchor, len[m], x, len[o], model);
-      if (has_partner) continue;
-      const int64_t contig_len = index_.reference().contig_length(anchor.contig);
-      int64_t begin, end;
-      if (anchor.strand == 0) {
-        begin = anchor.approx_pos + model.low - len[o] - 16;
-        end = anchor.approx_pos + model.high + 16;
-      } else {
-        int64_t anchor_end = anchor.approx_pos + len[m];
-        begin = anchor_end - model.high - 16;
-        end = anchor_end - model.low + len[o] + 16;
+      // Mate rescue: when a good hit of one mate (the best, or within the unpaired penalty of it: a
+      // copy of a segmental duplication) has no properly placed partner among the other mate's hits,
+      // align the other mate in the window where the insert model says it must be. Rescuing the
+      // copies too lets the pair see its second-best pair, which is what keeps its MAPQ low.
+      for (int m = 0; m < 2; ++m)
+        for (size_t a = 0; a < std::min<size_t>(h[m].size(), kRescueAnchors); ++a) {
+        const int o = 1 - m;
+        if (h[m][a].dp.score + options_.unpaired_penalty < h[m][0].dp.score) break;
+        const ReadHit anchor = h[m][a];
+        bool has_partner = false;
+        for (auto& x : h[o]) has_partner |= hits_proper(anchor, len[m], x, len[o], model);
+        if (has_partner) continue;
+        const int64_t contig_len = index_.reference().contig_length(anchor.contig);
+        int64_t begin, end;
+        if (anchor.strand == 0) {
+          begin = anchor.approx_pos + model.low - len[o] - 16;
+          end = anchor.approx_pos + model.high + 16;
+        } else {
+          int64_t anchor_end = anchor.approx_pos + len[m];
+          begin = anchor_end - model.high - 16;
+          end = anchor_end - model.low + len[o] + 16;
+        }
+        begin = std::clamp<int64_t>(begin, 0, contig_len);
+        end = std::clamp<int64_t>(end, 0, contig_len);
+        if (end - begin < len[o] / 2) continue;
+        dp.set_read(read[o]->seq, reverse_complement(read[o]->seq));
+        // A mate placed by its partner needs less evidence of its own (bwa reports such mates too).
+        align_region(dp, index_, anchor.contig, begin, end, 1 - anchor.strand, len[o], std::min(options_.min_score, 20),
+                     h[o]);
+        std::stable_sort(h[o].begin(), h[o].end(), [](auto& x, auto& y) { return x.dp.score > y.dp.score; });
       }
-      begin = std::clamp<int64_t>(begin, 0, contig_len);
-      end = std::clamp<int64_t>(end, 0, contig_len);
-      if (end - begin < len[o] / 2) continue;
-      dp.set_read(read[o]->seq, reverse_complement(read[o]->seq));
-      // A mate placed by its partner needs less evidence of its own (bwa reports such mates too).
-      align_region(dp, index_, anchor.contig, begin, end, 1 - anchor.strand, len[o], std::min(options_.min_score, 20),
-                   h[o]);
-      std::stable_sort(h[o].begin(), h[o].end(), [](auto& x, auto& y) { return x.dp.score > y.dp.score; });
-    }
 
-    // Best proper pair versus the best unpaired placement.
-    int best_pair = std::numeric_limits<int>::min(), second_pair = std::numeric_limits<int>::min();
-    size_t pick[2] = {0, 0};
-    const size_t limit = 64;  // hits per mate paired up (a read in an L1 can have 20+ equal hits)
-    for (size_t a = 0; a < std::min(limit, h[0].size()); ++a)
-      for (size_t b = 0; b < std::min(limit, h[1].size()); ++b) {
-        if (!hits_proper(h[0][a], len[0], h[1][b], len[1], model)) continue;
-        int s = h[0][a].dp.score + h[1][b].dp.score + insert_size_score(h[0][a], len[0], h[1][b], len[1], model);
-        if (s > best_pair) {
-          second_pair = best_pair;
-          best_pair = s;
-          pick[0] = a;
-          pick[1] = b;
-        } else if (s > second_pair) {
-          second_pair = s;
+      // Best proper pair versus the best unpaired placement.
+      int best_pair = std::numeric_limits<int>::min(), second_pair = std::numeric_limits<int>::min();
+      size_t pick[2] = {0, 0};
+      const size_t limit = 64;  // hits per mate paired up (a read in an L1 can have 20+ equal hits)
+      for (size_t a = 0; a < std::min(limit, h[0].size()); ++a)
+        for (size_t b = 0; b < std::min(limit, h[1].size()); ++b) {
+          if (!hits_proper(h[0][a], len[0], h[1][b], len[1], model)) continue;
+          int s = h[0][a].dp.score + h[1][b].dp.score + insert_size_score(h[0][a], len[0], h[1][b], len[1], model);
+          if (s > best_pair) {
+            second_pair = best_pair;
+            best_pair = s;
+            pick[0] = a;
+            pick[1] = b;
+          } else if (s > second_pair) {
+            second_pair = s;
+          }
+        }
+      int unpaired = (h[0].empty() ? 0 : h[0][0].dp.score) + (h[1].empty() ? 0 : h[1][0].dp.score) -
+                     options_.unpaired_penalty;
+      const bool use_pair = best_pair != std::numeric_limits<int>::min() && best_pair >= unpaired;
+      Placement p[2];
+      for (int m = 0; m < 2; ++m) {
+        if (h[m].empty()) continue;
+        dp.set_read(read[m]->seq, reverse_complement(read[m]->seq));
+        p[m] = place(dp, index_, *read[m], h[m], use_pair ? pick[m] : 0, options_);
+      }
+      if (use_pair) {
+        // bwa's pair MAPQ: the pair's lead over the runner-up (another pair or the unpaired option).
+        int runner_up = std::max(second_pair, unpaired);
+        int q_pe = std::clamp(static_cast<int>(6.02 * (best_pair - runner_up) / options_.scoring.match + 0.499), 0, 60);
+        for (auto& pm : p) pm.mapq = std::max(pm.mapq, std::min(q_pe, pm.mapq + 40));
+      }
+      const bool proper = p[0].mapped && p[1].mapped &&
+                          proper_pair(p[0].tid, p[0].pos, p[0].end, p[0].reverse, p[1].tid, p[1].pos, p[1].end,
+                                      p[1].reverse, model);
+      SamRecord rec[2] = {make_record(*read[0], p[0]), make_record(*read[1], p[1])};
+      for (int m = 0; m < 2; ++m) {
+        const int o = 1 - m;
+        SamRecord& r = rec[m];
+        r.flag |= 0x1 | (m == 0 ? 0x40 : 0x80);
+        if (proper) r.flag |= 0x2;
+        if (!p[o].mapped) r.flag |= 0x8;
+        if (p[o].mapped && p[o].reverse) r.flag |= 0x20;
+        if (!p[m].mapped && p[o].mapped) {  // SAM convention: an unmapped mate sits at its partner
+          r.tid = p[o].tid;
+          r.pos = p[o].pos;
+        }
+        if (p[o].mapped) {
+          r.mate_tid = p[o].tid;
+          r.mate_pos = p[o].pos;
+          r.mate_cigar = cigar_string(p[o].aln.cigar);
+        } else if (p[m].mapped) {
+          r.mate_tid = p[m].tid;
+          r.mate_pos = p[m].pos;
+        }
+        if (p[m].mapped && p[o].mapped && p[m].tid == p[o].tid) {
+          int64_t left = std::min(p[m].pos, p[o].pos), right = std::max(p[m].end, p[o].end);
+          bool leftmost = p[m].pos < p[o].pos || (p[m].pos == p[o].pos && m == 0);
+          r.insert_size = leftmost ? right - left : -(right - left);
         }
       }
-    int unpaired = (h[0].empty() ? 0 : h[0][0].dp.score) + (h[1].empty() ? 0 : h[1][0].dp.score) -
-                   options_.unpaired_penalty;
-    const bool use_pair = best_pair != std::numeric_limits<int>::min() && best_pair >= unpaired;
-    Placement p[2];
-    for (int m = 0; m < 2; ++m) {
-      if (h[m].empty()) continue;
-      dp.set_read(read[m]->seq, reverse_complement(read[m]->seq));
-      p[m] = place(dp, index_, *read[m], h[m], use_pair ? pick[m] : 0, options_);
-    }
-    if (use_pair) {
-      // bwa's pair MAPQ: the pair's lead over the runner-up (another pair or the unpaired option).
-      int runner_up = std::max(second_pair, unpaired);
-      int q_pe = std::clamp(static_cast<int>(6.02 * (best_pair - runner_up) / options_.scoring.match + 0.499), 0, 60);
-      for (auto& pm : p) pm.mapq = std::max(pm.mapq, std::min(q_pe, pm.mapq + 40));
-    }
-    const bool proper = p[0].mapped && p[1].mapped &&
-                        proper_pair(p[0].tid, p[0].pos, p[0].end, p[0].reverse, p[1].tid, p[1].pos, p[1].end,
-                                    p[1].reverse, model);
-    SamRecord rec[2] = {make_record(*read[0], p[0]), make_record(*read[1], p[1])};
-    for (int m = 0; m < 2; ++m) {
-      const int o = 1 - m;
-      SamRecord& r = rec[m];
-      r.flag |= 0x1 | (m == 0 ? 0x40 : 0x80);
-      if (proper) r.flag |= 0x2;
-      if (!p[o].mapped) r.flag |= 0x8;
-      if (p[o].mapped && p[o].reverse) r.flag |= 0x20;
-      if (!p[m].mapped && p[o].mapped) {  // SAM convention: an unmapped mate sits at its partner
-        r.tid = p[o].tid;
-        r.pos = p[o].pos;
-      }
-      if (p[o].mapped) {
-        r.mate_tid = p[o].tid;
-        r.mate_pos = p[o].pos;
-        r.mate_cigar = cigar_string(p[o].aln.cigar);
-      } else if (p[m].mapped) {
-        r.mate_tid = p[m].tid;
-        r.mate_pos = p[m].pos;
-      }
-      if (p[m].mapped && p[o].mapped && p[m].tid == p[o].tid) {
-        int64_t left = std::min(p[m].pos, p[o].pos), right = std::max(p[m].end, p[o].end);
-        bool leftmost = p[m].pos < p[o].pos || (p[m].pos == p[o].pos && m == 0);
-        r.insert_size = leftmost ? right - left : -(right - left);
-      }
-    }
-    out[base + 2 * i] = std::move(rec[0]);
-    out[base + 2 * i + 1] = std::move(rec[1]);
+      out[base + 2 * i] = std::move(rec[0]);
+      out[base + 2 * i + 1] = std::move(rec[1]);
+    });
   }
+  errors.rethrow();
 }
 
 }  // namespace spindle

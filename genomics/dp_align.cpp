@@ -18,6 +18,14 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<parasail_result_t, ResultDeleter>;
 
+// parasail returns NULL when it cannot allocate its tables (or rejects the sizes): a run-time
+// failure on the user's data, reported as one line rather than an abort.
+[[noreturn]] void parasail_failed(const char* call, size_t read_len, size_t target_len) {
+  throw Error(std::string("dynamic programming failed: parasail ") + call + " returned no result for a " +
+              std::to_string(read_len) + " bp read against " + std::to_string(target_len) +
+              " bp of reference (out of memory, or sequences too long)");
+}
+
 inline int pair_score(char a, char b, const DpScoring& s) {
   if (a == 'N' || b == 'N') return -s.n_penalty;
   return a == b ? s.match : -s.mismatch;
@@ -158,7 +166,7 @@ struct DpAligner::Impl {
 
 DpAligner::DpAligner(DpScoring scoring) : impl_(std::make_unique<Impl>()), scoring_(scoring) {
   impl_->matrix = parasail_matrix_create("ACGTN", scoring.match, -scoring.mismatch);
-  SPINDLE_ASSERT(impl_->matrix != nullptr);
+  if (!impl_->matrix) throw Error("dynamic programming failed: parasail could not create its scoring matrix");
   for (int i = 0; i < 5; ++i) {
     parasail_matrix_set_value(impl_->matrix, i, 4, -scoring.n_penalty);
     parasail_matrix_set_value(impl_->matrix, 4, i, -scoring.n_penalty);
@@ -263,9 +271,10 @@ DpHit DpAligner::score(int strand, std::string_view target) const {
   if (!impl_->profile[strand])
     impl_->profile[strand] = parasail_profile_create_16(impl_->read[strand].data(),
                                                         static_cast<int>(impl_->read[strand].size()), impl_->matrix);
+  if (!impl_->profile[strand]) parasail_failed("profile_create_16", impl_->read[strand].size(), target.size());
   ResultPtr r(parasail_sw_striped_profile_16(impl_->profile[strand], target.data(), static_cast<int>(target.size()),
                                              scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend));
-  SPINDLE_ASSERT(r != nullptr);
+  if (!r) parasail_failed("sw_striped_profile_16", impl_->read[strand].size(), target.size());
   hit.score = parasail_result_get_score(r.get());
   hit.target_end = parasail_result_get_end_ref(r.get());
   hit.read_end = parasail_result_get_end_query(r.get());
@@ -288,10 +297,10 @@ DpAlignment DpAligner::align(int strand, std::string_view target, const DpHit& h
   ResultPtr r(parasail_sw_trace_striped_16(read.data(), read_len, sub.data(), static_cast<int>(sub.size()),
                                            scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend,
                                            impl_->matrix));
-  SPINDLE_ASSERT(r != nullptr);
+  if (!r) parasail_failed("sw_trace_striped_16", read.size(), sub.size());
   parasail_cigar_t* pc = parasail_result_get_cigar(r.get(), read.data(), read_len, sub.data(),
                                                    static_cast<int>(sub.size()), impl_->matrix);
-  SPINDLE_ASSERT(pc != nullptr);
+  if (!pc) parasail_failed("result_get_cigar", read.size(), sub.size());
   int read_begin = pc->beg_query;
   int target_begin = sub_begin + pc->beg_ref;
   std::vector<uint32_t> body;  // M/I/D only

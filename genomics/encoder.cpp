@@ -7,6 +7,7 @@
 #include "genomics/kmers.h"
 #include "genomics/model_encoder.h"
 #include "kernels/error.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle {
 KmerSketchEncoder::KmerSketchEncoder(int k, int dim, uint64_t seed) : k_(k), dim_(dim), seed_(seed) {
@@ -36,8 +37,10 @@ void KmerSketchEncoder::encode_one(std::string_view seq, float* out) const {
 }
 
 void KmerSketchEncoder::encode(const std::vector<std::string_view>& seqs, float* out) const {
+  ParallelErrors errors;  // an exception may not leave an OpenMP region
 #pragma omp parallel for schedule(static) if (seqs.size() > 64)
-  for (size_t i = 0; i < seqs.size(); ++i) encode_one(seqs[i], out + i * dim_);
+  for (size_t i = 0; i < seqs.size(); ++i) errors.guard([&] { encode_one(seqs[i], out + i * dim_); });
+  errors.rethrow();
 }
 
 std::unique_ptr<Encoder> encoder_from_description(const std::string& description) {

@@ -1,6 +1,7 @@
 #include "genomics/fastx_reader.h"
 
 #include <htslib/bgzf.h>
+#include <htslib/hts_log.h>
 #include <htslib/kseq.h>
 
 #include <algorithm>
@@ -30,9 +31,12 @@ KSEQ_INIT(BgzfSource*, read_source)
 
 }  // namespace
 
+void quiet_htslib_logging() { hts_set_log_level(HTS_LOG_OFF); }
+
 struct FastxReader::Impl {
   BgzfSource source;
   kseq_t* seq = nullptr;
+  bool saw_fastq = false;  // a record with a quality line was read
   ~Impl() {
     if (seq) kseq_destroy(seq);
     if (source.fp) bgzf_close(source.fp);
@@ -41,6 +45,7 @@ struct FastxReader::Impl {
 
 FastxReader::FastxReader(const std::string& path, BasePolicy policy)
     : impl_(std::make_unique<Impl>()), path_(path), policy_(policy) {
+  quiet_htslib_logging();
   impl_->source.fp = bgzf_open(path.c_str(), "r");
   if (!impl_->source.fp) throw Error(path + ": cannot open for reading");
   impl_->seq = kseq_init(&impl_->source);
@@ -49,6 +54,7 @@ FastxReader::FastxReader(const std::string& path, BasePolicy policy)
 FastxReader::~FastxReader() = default;
 
 bool FastxReader::next(SeqRecord& rec) {
+  const int header_before = impl_->seq->last_char;  // '>' or '@' when already read, else 0
   int r = kseq_read(impl_->seq);
   const std::string where = path_ + ": record " + std::to_string(count_ + 1);
   if (impl_->source.failed) throw Error(path_ + ": truncated or corrupt compressed data near record " +
@@ -60,6 +66,17 @@ bool FastxReader::next(SeqRecord& rec) {
   if (r == -2) throw Error(where + ": quality string missing or of a different length than the sequence");
   if (r < 0) throw Error(where + ": malformed record");
   kseq_t* s = impl_->seq;
+  // kseq returns a FASTQ record cut before its '+' line as if it were FASTA (no quality; it leaves
+  // last_char non-zero only on that path). Its header was '@' when we know it, and in any case a
+  // FASTQ file (one that had quality lines) has no FASTA records.
+  if (s->qual.l == 0 && s->last_char != 0) {
+    const bool at_eof = ks_eof(s->f);
+    const int header = header_before ? header_before : (at_eof ? s->last_char : 0);
+    if (header == '@' || impl_->saw_fastq)
+      throw Error(where + " (" + std::string(s->name.s, s->name.l) +
+                  "): FASTQ record has no '+' quality line (file truncated?)");
+  }
+  if (s->qual.l) impl_->saw_fastq = true;
   rec.name.assign(s->name.s, s->name.l);
   rec.comment.assign(s->comment.l ? s->comment.s : "", s->comment.l);
   rec.seq.assign(s->seq.s, s->seq.l);

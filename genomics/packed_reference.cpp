@@ -217,6 +217,7 @@ size_t PackedReference::memory_bytes() const {
 }
 
 PackedReference pack_fasta(const std::string& path, void (*progress)(const std::string&)) {
+  quiet_htslib_logging();
   BGZF* fp = bgzf_open(path.c_str(), "r");
   if (!fp) throw Error(path + ": cannot open for reading");
   std::unique_ptr<BGZF, BgzfCloser> closer(fp);

@@ -69,13 +69,18 @@ RefIndexSummary RefIndex::build(const Reference& ref, const Encoder& encoder, co
   return build(packed, encoder, options, dir, progress);
 }
 
+static bool is_ref_index_dir(const std::string& d) { return dir_manifest_has(d, "kind", RefIndexManifest::kKind); }
+
+void RefIndex::check_output(const std::string& dir) { check_output_dir(dir, is_ref_index_dir); }
+
 RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encoder, const RefIndexOptions& options,
                      const std::string& dir, ProgressFn progress) {
   const WindowLayout layout(contig_lengths(ref), options.window_bp, options.stride_bp);
   const bool both = !encoder.strand_invariant();
   const int64_t n_windows = layout.count();
 
-  TempPath tmp(dir);
+  // Only an existing reference index directory is replaced; a user's folder is refused untouched.
+  TempPath tmp(dir, is_ref_index_dir);
   std::error_code ec;
   fs::remove_all(tmp.path(), ec);
   fs::create_directories(tmp.path(), ec);

@@ -78,6 +78,9 @@ class RefIndex {
                     const std::string& dir, ProgressFn progress = nullptr);
   static RefIndexSummary build(const PackedReference& ref, const Encoder& encoder, const RefIndexOptions& options,
                     const std::string& dir, ProgressFn progress = nullptr);
+  // Throws Error now if build() would refuse `dir`: only a reference index directory (or an empty
+  // one) is replaced, never any other directory.
+  static void check_output(const std::string& dir);
   // Opens an index directory; checks the kind, format version, file checksums and the vector
   // store. Throws Error("<dir>: ...") on any mismatch.
   static RefIndex open(const std::string& dir);

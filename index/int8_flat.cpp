@@ -14,6 +14,7 @@
 
 #include "kernels/error.h"
 #include "kernels/ops.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle::detail {
 namespace {
@@ -123,40 +124,55 @@ void IndexInt8Flat::search(idx_t n, const float* x, idx_t k, float* distances, i
   FAISS_THROW_IF_NOT_MSG(k > 0, "k must be positive");
   FAISS_THROW_IF_NOT_MSG(!params, "Int8Flat takes no search parameters");
   const idx_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
+  ParallelErrors errors;  // any exception (std::bad_alloc too) may not leave an OpenMP region
 #pragma omp parallel if (blocks > 1 && !omp_in_parallel())
   {
-    // Per-thread buffers, allocated once and not zeroed: fresh 1 MiB vectors per block cost page
-    // faults and memsets.
-    std::unique_ptr<int8_t[]> q_codes(new int8_t[kQueryBlock * d]);
-    std::unique_ptr<float[]> q_scales(new float[kQueryBlock]);
-    std::unique_ptr<int32_t[]> dots(new int32_t[kQueryBlock * kBaseBlock]);
+    // Per-thread buffers, allocated once (on the thread's first block) and not zeroed: fresh 1 MiB
+    // vectors per block cost page faults and memsets.
+    std::unique_ptr<int8_t[]> q_codes;
+    std::unique_ptr<float[]> q_scales;
+    std::unique_ptr<int32_t[]> dots;
 #pragma omp for schedule(dynamic, 1)
     for (idx_t b = 0; b < blocks; ++b) {
-      const idx_t q0 = b * kQueryBlock, nq = std::min(kQueryBlock, n - q0);
-      for (idx_t i = 0; i < nq; ++i) {
-        q_scales[i] = quantize(x + (q0 + i) * d, d, q_codes.get() + i * d);
-        faiss::minheap_heapify(k, distances + (q0 + i) * k, labels + (q0 + i) * k);
-      }
-      for (idx_t r0 = 0; r0 < ntotal; r0 += kBaseBlock) {
-        const idx_t nr = std::min(kBaseBlock, ntotal - r0);
-        ops::gemm_s8s8s32_nt(nq, nr, d, q_codes.get(), d, codes.data() + r0 * d, d, dots.get(), nr);
-        const float* row_scales = scales.data() + r0;
-        // Heap values leave out the query's scale (positive, the same for every row): one multiply
-        // less.
-        for (idx_t i = 0; i < nq; ++i)
-          offer_rows(dots.get() + i * nr, row_scales, nr, r0, k, distances + (q0 + i) * k,
-                     labels + (q0 + i) * k);
-      }
-      for (idx_t i = 0; i < nq; ++i) {
-        float* heap_scores = distances + (q0 + i) * k;
-        idx_t* heap_rows = labels + (q0 + i) * k;
-        faiss::minheap_reorder(k, heap_scores, heap_rows);
-        for (idx_t j = 0; j < k; ++j) {
-          if (heap_rows[j] < 0) continue;  // fewer than k stored vectors
-          heap_scores[j] *= q_scales[i];
-          heap_rows[j] = ids[heap_rows[j]];
+      if (errors.failed()) continue;
+      errors.guard([&] {
+        if (!dots) {
+          q_codes.reset(new int8_t[kQueryBlock * d]);
+          q_scales.reset(new float[kQueryBlock]);
+          dots.reset(new int32_t[kQueryBlock * kBaseBlock]);
         }
-      }
+        search_block(b, n, x, k, distances, labels, q_codes.get(), q_scales.get(), dots.get());
+      });
+    }
+  }
+  errors.rethrow();
+}
+
+void IndexInt8Flat::search_block(idx_t b, idx_t n, const float* x, idx_t k, float* distances, idx_t* labels,
+                                 int8_t* q_codes, float* q_scales, int32_t* dots) const {
+  const idx_t q0 = b * kQueryBlock, nq = std::min(kQueryBlock, n - q0);
+  for (idx_t i = 0; i < nq; ++i) {
+    q_scales[i] = quantize(x + (q0 + i) * d, d, q_codes + i * d);
+    faiss::minheap_heapify(k, distances + (q0 + i) * k, labels + (q0 + i) * k);
+  }
+  for (idx_t r0 = 0; r0 < ntotal; r0 += kBaseBlock) {
+    const idx_t nr = std::min(kBaseBlock, ntotal - r0);
+    ops::gemm_s8s8s32_nt(nq, nr, d, q_codes, d, codes.data() + r0 * d, d, dots, nr);
+    const float* row_scales = scales.data() + r0;
+    // Heap values leave out the query's scale (positive, the same for every row): one multiply
+    // less.
+    for (idx_t i = 0; i < nq; ++i)
+      offer_rows(dots + i * nr, row_scales, nr, r0, k, distances + (q0 + i) * k,
+                 labels + (q0 + i) * k);
+  }
+  for (idx_t i = 0; i < nq; ++i) {
+    float* heap_scores = distances + (q0 + i) * k;
+    idx_t* heap_rows = labels + (q0 + i) * k;
+    faiss::minheap_reorder(k, heap_scores, heap_rows);
+    for (idx_t j = 0; j < k; ++j) {
+      if (heap_rows[j] < 0) continue;  // fewer than k stored vectors
+      heap_scores[j] *= q_scales[i];
+      heap_rows[j] = ids[heap_rows[j]];
     }
   }
 }

@@ -36,6 +36,9 @@ struct IndexInt8Flat : faiss::Index {
   void add_with_ids(idx_t n, const float* x, const idx_t* xids) override;
   void search(idx_t n, const float* x, idx_t k, float* distances, idx_t* labels,
               const faiss::SearchParameters* params = nullptr) const override;
+  // One block of queries of search(), with a thread's buffers (may throw; search() catches).
+  void search_block(idx_t b, idx_t n, const float* x, idx_t k, float* distances, idx_t* labels, int8_t* q_codes,
+                    float* q_scales, int32_t* dots) const;
   void reset() override;
   void reconstruct(idx_t key, float* recons) const override;  // key: row number (0..ntotal-1)
   void merge_from(faiss::Index& other, idx_t add_id = 0) override;

@@ -313,6 +313,10 @@ SearchResult VectorStore::search(const float* queries, int64_t n_queries, int64_
       });
     } catch (const Error& e) {  // exceptions may not leave an OpenMP region
       errors[s] = e.what();
+    } catch (const std::bad_alloc&) {
+      errors[s] = context + ": out of memory";
+    } catch (const std::exception& e) {
+      errors[s] = context + ": " + e.what();
     }
   }
   for (auto& e : errors)
@@ -320,9 +324,16 @@ SearchResult VectorStore::search(const float* queries, int64_t n_queries, int64_
   return result;
 }
 
+static bool is_vector_store_dir(const std::string& d) {
+  return dir_manifest_has(d, "format", detail::kManifestFormat);
+}
+
+void VectorStore::check_save_target(const std::string& dir) { check_output_dir(dir, is_vector_store_dir); }
+
 void VectorStore::save(const std::string& dir) const {
   if (mapped_) throw Error(dir + ": cannot save a memory-mapped store; open it without mmap");
-  TempPath temp(dir);
+  // Only an existing vector store directory is replaced; a user's folder is refused untouched.
+  TempPath temp(dir, is_vector_store_dir);
   std::error_code ec;
   fs::create_directories(temp.path(), ec);
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());

@@ -131,7 +131,10 @@ class VectorStore {
 
   // Writes `dir` (index.faiss + manifest.json) atomically: a failure leaves no directory behind;
   // an existing directory is replaced only on success.
+  // Only a vector store directory (or an empty one) is replaced; any other directory is refused.
   void save(const std::string& dir) const;
+  // Throws Error now if save(dir) would refuse `dir` (so a command can fail before its work).
+  static void check_save_target(const std::string& dir);
 
   int64_t dim() const { return manifest_.dim; }
   int64_t count() const;

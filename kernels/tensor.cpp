@@ -44,8 +44,26 @@ std::string shape_str(const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error("shape " + shape_str(shape) + " has a negative dimension");
+    if (__builtin_mul_overflow(n, d, &n))
+      throw Error("shape " + shape_str(shape) + " has too many elements (overflows 64 bits)");
+  }
   return n;
+}
+
+size_t shape_nbytes(const Shape& shape, size_t elem, const std::string& what) {
+  int64_t n = 0;
+  try {
+    n = shape_numel(shape);
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
+  size_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(n), elem, &bytes) ||
+      bytes > static_cast<size_t>(INT64_MAX))
+    throw Error(what + ": shape " + shape_str(shape) + " is too large (byte size overflows 64 bits)");
+  return bytes;
 }
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device), owned_(true) {

@@ -23,7 +23,11 @@ const char* device_name(Device device);
 
 using Shape = std::vector<int64_t>;
 std::string shape_str(const Shape& shape);
+// Number of elements; throws Error when a dimension is negative or the product overflows int64.
 int64_t shape_numel(const Shape& shape);
+// Bytes of a shape with `elem`-byte elements; throws Error naming `what` (a file, a tensor) when a
+// dimension is negative or the element count or byte count overflows.
+size_t shape_nbytes(const Shape& shape, size_t elem, const std::string& what);
 
 // Owns (or borrows) a block of bytes on one device.
 class Storage {

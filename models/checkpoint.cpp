@@ -70,7 +70,7 @@ std::map<std::string, TensorEntry> read_safetensors_header(const std::shared_ptr
     if (e.begin > e.end || e.end > data_size)
       throw bad("data offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                 ") out of range (data section is " + std::to_string(data_size) + " bytes; file truncated?)");
-    size_t expect = static_cast<size_t>(shape_numel(e.shape)) * elem;
+    size_t expect = shape_nbytes(e.shape, elem, path + ": tensor '" + name + "'");
     if (e.end - e.begin != expect)
       throw bad("byte size " + std::to_string(e.end - e.begin) + " does not match " + e.dtype +
                 shape_str(e.shape) + " (" + std::to_string(expect) + " bytes)");

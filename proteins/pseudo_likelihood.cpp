@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "proteins/independent_model.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle {
 
@@ -201,6 +202,9 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
   gradient.resize(x.size());
   double objective = 0.0, reg = 0.0;
 
+  // Only the per-thread buffer can throw (std::bad_alloc); it must not leave the OpenMP region, and
+  // every thread must still reach each `omp for` (their barriers), so a failed thread skips work.
+  ParallelErrors errors;
 #pragma omp parallel num_threads(m.threads)
   {
     // Unpack the packed couplings into the per-conditional layout (rows i owned by one thread).
@@ -220,9 +224,11 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
         }
       }
     }
-    std::vector<float> energy(kBlock * kQP);
+    std::vector<float> energy;
+    errors.guard([&] { energy.resize(kBlock * kQP); });
 #pragma omp for schedule(dynamic, 1) reduction(+ : objective)
     for (size_t i = 0; i < L; ++i) {
+      if (energy.empty()) continue;
       float* gp_i = m.gp.data() + i * L * kQ * kQP;
       float* gh_i = m.gh.data() + i * kQP;
       std::fill(gp_i, gp_i + L * kQ * kQP, 0.0f);
@@ -263,6 +269,7 @@ double PseudoLikelihood::evaluate(const std::vector<float>& x, std::vector<float
       }
     }
   }
+  errors.rethrow();
   return objective + reg;
 }
 

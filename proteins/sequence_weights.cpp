@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "proteins/msa.h"
+#include "kernels/parallel_for.h"
 
 namespace spindle {
 
@@ -28,12 +29,17 @@ std::vector<float> compute_sequence_weights(const uint8_t* states, size_t n, siz
   const double min_identical = (1.0 - theta) * static_cast<double>(length);
   std::vector<uint32_t> neighbours(n, 1);  // itself
   int n_threads = threads > 0 ? threads : omp_get_max_threads();
+  // The per-thread counts can fail to allocate: std::bad_alloc must not leave the OpenMP region,
+  // and every thread must still reach the `omp for`, so a failed thread skips its rows.
+  ParallelErrors errors;
 #pragma omp parallel num_threads(n_threads)
   {
-    std::vector<uint32_t> local(n, 0);
+    std::vector<uint32_t> local;
+    errors.guard([&] { local.assign(n, 0); });
     // Row i compares with rows after it; dynamic scheduling evens out the shrinking rows.
 #pragma omp for schedule(dynamic, 16)
     for (size_t i = 0; i < n; ++i) {
+      if (local.size() != n) continue;
       const uint8_t* a = states + i * length;
       for (size_t j = i + 1; j < n; ++j) {
         if (static_cast<double>(length - count_mismatches(a, states + j * length, length)) >= min_identical) {
@@ -43,8 +49,9 @@ std::vector<float> compute_sequence_weights(const uint8_t* states, size_t n, siz
       }
     }
 #pragma omp critical
-    for (size_t i = 0; i < n; ++i) neighbours[i] += local[i];
+    for (size_t i = 0; i < local.size(); ++i) neighbours[i] += local[i];
   }
+  errors.rethrow();
   std::vector<float> weights(n);
   for (size_t i = 0; i < n; ++i) weights[i] = 1.0f / static_cast<float>(neighbours[i]);
   return weights;

@@ -76,12 +76,19 @@ Tensor read_npy(const std::string& path) {
     throw Error(path + ": .npy header has no shape");
   Shape shape;
   std::string dims = m[1];
-  std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
+  std::regex num("-?\\d+");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
+    const std::string d = it->str();
+    if (d[0] == '-') throw Error(path + ": .npy shape (" + dims + ") has a negative dimension");
+    try {
+      shape.push_back(std::stoll(d));
+    } catch (const std::out_of_range&) {
+      throw Error(path + ": .npy shape (" + dims + ") has a dimension too large for 64 bits");
+    }
+  }
 
   size_t data_start = header_start + header_len;
-  size_t need = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+  size_t need = shape_nbytes(shape, dtype_size(dtype), path);
   if (size - data_start < need)
     throw Error(path + ": truncated .npy data (" + std::to_string(size - data_start) + " of " +
                 std::to_string(need) + " bytes)");
@@ -91,11 +98,15 @@ Tensor read_npy(const std::string& path) {
 }
 
 void write_npy(const std::string& path, const Tensor& tensor) {
-  Tensor cpu = tensor.to(Device::cpu);
   OutputFile out(path);
+  write_npy(out, tensor);
+  out.commit();
+}
+
+void write_npy(OutputFile& out, const Tensor& tensor) {
+  Tensor cpu = tensor.to(Device::cpu);
   out.write(npy_header(cpu.dtype(), cpu.shape()));
   out.write(cpu.raw(), cpu.nbytes());
-  out.commit();
 }
 
 }  // namespace spindle

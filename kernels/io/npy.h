@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "kernels/io/output_file.h"
 #include "kernels/tensor.h"
 
 namespace spindle {
@@ -12,6 +13,8 @@ namespace spindle {
 Tensor read_npy(const std::string& path);
 // Writes atomically (temporary + rename); "-" writes to stdout.
 void write_npy(const std::string& path, const Tensor& tensor);
+// The same into `out` without committing it (several files renamed into place together).
+void write_npy(OutputFile& out, const Tensor& tensor);
 // The header bytes for an array (used by writers that stream rows).
 std::string npy_header(DType dtype, const Shape& shape);
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -36,6 +37,27 @@ void OutputFile::write(const void* data, size_t bytes) {
     throw Error(path_ + ": write failed: " + std::strerror(errno));
 }
 
+void OutputFile::finish() {
+  if (committed_ || to_stdout_ || !stream_) return;
+  bool ok = std::fflush(stream_) == 0;
+  ok = (std::fclose(stream_) == 0) && ok;
+  stream_ = nullptr;
+  if (!ok) throw Error(path_ + ": write failed: " + std::strerror(errno));
+}
+
+void commit_all(const std::vector<OutputFile*>& files) {
+  for (OutputFile* f : files)
+    if (f) f->finish();
+  // A rename that would fail (a directory in the way) must fail before any file is in place.
+  for (OutputFile* f : files) {
+    std::error_code ec;
+    if (f && f->path() != "-" && std::filesystem::is_directory(f->path(), ec))
+      throw Error(f->path() + ": is a directory; cannot write the output there");
+  }
+  for (OutputFile* f : files)
+    if (f) f->commit();
+}
+
 void OutputFile::commit() {
   if (committed_) return;
   if (to_stdout_) {
@@ -43,17 +65,28 @@ void OutputFile::commit() {
     committed_ = true;
     return;
   }
-  bool ok = std::fflush(stream_) == 0;
-  ok = (std::fclose(stream_) == 0) && ok;
-  stream_ = nullptr;
-  if (!ok) throw Error(path_ + ": write failed: " + std::strerror(errno));
+  finish();
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
     throw Error(path_ + ": cannot rename temporary file: " + std::strerror(errno));
   committed_ = true;
 }
 
-TempPath::TempPath(std::string final_path)
-    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)) {}
+TempPath::TempPath(std::string final_path, DirCheck replaceable)
+    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)), replaceable_(std::move(replaceable)) {
+  check_target();
+}
+
+void TempPath::check_target() const { check_output_dir(final_path_, replaceable_); }
+
+void check_output_dir(const std::string& path, const TempPath::DirCheck& replaceable) {
+  std::error_code ec;
+  const auto st = std::filesystem::symlink_status(path, ec);
+  if (ec || st.type() != std::filesystem::file_type::directory) return;
+  if (std::filesystem::is_empty(path, ec) && !ec) return;  // nothing to lose
+  if (!replaceable || !replaceable(path))
+    throw Error(path + ": is an existing directory that is not a spindle output of this kind; "
+                "refusing to replace it (choose a new path or remove it yourself)");
+}
 
 TempPath::~TempPath() {
   if (committed_) return;
@@ -62,11 +95,45 @@ TempPath::~TempPath() {
 }
 
 void TempPath::commit() {
+  check_target();
   std::error_code ec;
-  if (std::filesystem::is_directory(final_path_, ec)) std::filesystem::remove_all(final_path_, ec);
+  // A replaceable old directory is moved aside first and removed only once the new one is in place.
+  std::string old;
+  if (std::filesystem::symlink_status(final_path_, ec).type() == std::filesystem::file_type::directory) {
+    old = final_path_ + ".old." + std::to_string(getpid());
+    std::filesystem::rename(final_path_, old, ec);
+    if (ec) throw Error(final_path_ + ": cannot move the old output aside: " + ec.message());
+  }
+  ec.clear();
   std::filesystem::rename(temp_path_, final_path_, ec);
-  if (ec) throw Error(final_path_ + ": cannot rename temporary output: " + ec.message());
+  if (ec) {
+    std::error_code ignore;
+    if (!old.empty()) std::filesystem::rename(old, final_path_, ignore);
+    throw Error(final_path_ + ": cannot rename temporary output: " + ec.message());
+  }
   committed_ = true;
+  if (!old.empty()) std::filesystem::remove_all(old, ec);
+}
+
+bool dir_manifest_has(const std::string& dir, const std::string& key, const std::string& value) {
+  std::FILE* f = std::fopen((dir + "/manifest.json").c_str(), "rb");
+  if (!f) return false;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while (text.size() < (1 << 20) && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  // Find "key" : "value" allowing whitespace around the colon.
+  const std::string quoted_key = "\"" + key + "\"";
+  for (size_t p = text.find(quoted_key); p != std::string::npos; p = text.find(quoted_key, p + 1)) {
+    size_t i = p + quoted_key.size();
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size() || text[i] != ':') continue;
+    ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (text.compare(i, value.size() + 2, "\"" + value + "\"") == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace spindle

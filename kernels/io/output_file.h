@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace spindle {
 
@@ -20,6 +22,8 @@ class OutputFile {
   void write(const std::string& text) { write(text.data(), text.size()); }
   // Flushes, closes and renames into place. Throws Error on any I/O failure.
   void commit();
+  // First half of commit(): flushes and closes the temporary (Error on failure); commit() renames.
+  void finish();
   const std::string& path() const { return path_; }
   // The temporary path being written (for libraries that want a file name, e.g. htslib, FAISS).
   const std::string& temp_path() const { return temp_path_; }
@@ -32,11 +36,21 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// Commits several files as one output: flushes and closes every one first (so an I/O error on any
+// of them leaves none in place: the destructors remove the temporaries), then renames them all.
+// Null entries are skipped.
+void commit_all(const std::vector<OutputFile*>& files);
+
 // A path-level variant for writers that open files themselves (htslib, FAISS): gives a temporary
 // name, and renames it onto the final path on commit(); removes it otherwise.
+// An existing non-empty directory at the final path is replaced only when `replaceable(dir)` says it is an
+// output of the same kind (e.g. its manifest names the same format); any other directory (a
+// user's folder) is refused with an Error, both at construction and at commit, and nothing is
+// deleted.
 class TempPath {
  public:
-  explicit TempPath(std::string final_path);
+  using DirCheck = std::function<bool(const std::string& dir)>;
+  explicit TempPath(std::string final_path, DirCheck replaceable = nullptr);
   ~TempPath();
   TempPath(const TempPath&) = delete;
   TempPath& operator=(const TempPath&) = delete;
@@ -44,9 +58,19 @@ class TempPath {
   void commit();
 
  private:
+  void check_target() const;
   std::string final_path_;
   std::string temp_path_;
+  DirCheck replaceable_;
   bool committed_ = false;
 };
+
+// The check TempPath makes: throws Error when `path` is a non-empty directory that
+// `replaceable` (may be null) does not accept. Lets a command refuse before doing its work.
+void check_output_dir(const std::string& path, const TempPath::DirCheck& replaceable);
+
+// True when `dir` holds a manifest.json whose top-level string field `key` equals `value` (a
+// cheap textual check used to recognise spindle output directories; no JSON library needed).
+bool dir_manifest_has(const std::string& dir, const std::string& key, const std::string& value);
 
 }  // namespace spindle

@@ -39,6 +39,17 @@ EsmConfig read_config(const Config& c) {
   e.emb_norm_before = c.get_bool("emb_layer_norm_before", false);
   if (e.d_model <= 0 || e.n_layer <= 0 || e.heads <= 0 || e.d_model % e.heads != 0 || e.vocab <= 0)
     throw Error(c.path() + ": invalid ESM config (hidden_size must be a positive multiple of num_attention_heads)");
+  // pad_token_id indexes the embedding table and, for learned positions, the position table
+  // (rows pad_id .. pad_id + L): out of range it would read outside them.
+  if (e.pad_id < 0 || e.pad_id >= e.vocab)
+    throw Error(c.path() + ": pad_token_id " + std::to_string(e.pad_id) + " is outside the vocabulary [0, " +
+                std::to_string(e.vocab) + ")");
+  if (e.mask_id < 0 || e.mask_id >= e.vocab)
+    throw Error(c.path() + ": mask_token_id " + std::to_string(e.mask_id) + " is outside the vocabulary [0, " +
+                std::to_string(e.vocab) + ")");
+  if (e.max_positions - e.pad_id - 1 < 1)
+    throw Error(c.path() + ": pad_token_id " + std::to_string(e.pad_id) + " leaves no positions in max_position_embeddings " +
+                std::to_string(e.max_positions));
   e.head_dim = e.d_model / e.heads;
   if (e.rotary && e.head_dim % 2 != 0) throw Error(c.path() + ": rotary needs an even head size");
   return e;

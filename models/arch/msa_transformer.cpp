@@ -45,6 +45,12 @@ MsaConfig read_config(const Config& c) {
   if (m.d_model <= 0 || m.n_layer <= 0 || m.heads <= 0 || m.d_model % m.heads != 0 || m.max_tokens <= 0)
     throw Error(c.path() + ": invalid MSA Transformer config (hidden_size a multiple of num_attention_heads, "
                            "max_tokens_per_msa > 0)");
+  // pad_token_id indexes the embedding table and the position table (rows pad_id .. pad_id + C).
+  if (m.pad_id < 0 || m.pad_id >= m.vocab)
+    throw Error(c.path() + ": pad_token_id " + std::to_string(m.pad_id) + " is outside the vocabulary [0, " +
+                std::to_string(m.vocab) + ")");
+  if (m.max_positions < 1 || m.vocab <= 0)
+    throw Error(c.path() + ": invalid MSA Transformer config (max_position_embeddings and vocab_size must be positive)");
   m.head_dim = m.d_model / m.heads;
   return m;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "genomics/fastx_reader.h"
 #include "tests/test_paths.h"
@@ -277,6 +278,44 @@ TEST_F(AlignCli, UsageErrorsExitTwo) {
   auto rg = test::run_command(spindle() + " align " + index() + " " + data("sarscov2_ERR5069949_1.fastq.gz") +
                               " -R 'ID:x' -o " + test::temp_dir() + "/rg.bam");
   EXPECT_EQ(rg.exit_code, 2) << rg.err;
+}
+
+}  // namespace
+}  // namespace spindle
+
+namespace spindle {
+namespace {
+
+// Issue 16: htslib's own "[E::...]" lines no longer precede spindle's one-line error; a FASTQ cut
+// before its '+' line is exit 1; a non-numeric -I is a usage error (exit 2), not "error: stoll".
+TEST_F(AlignCli, TruncatedInputsGiveExactlyOneLineAndBadInsertRangeIsUsage) {
+  const std::string tmp = test::temp_dir();
+  std::string truncated = tmp + "/trunc.fq.gz";
+  fs::copy_file(data("sarscov2_ERR5069949_1.fastq.gz"), truncated);
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  auto r = test::run_command(spindle() + " align " + index() + " " + truncated + " -o " + tmp + "/a.sam");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.find("[E::"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("[W::"), std::string::npos) << r.err;
+  int error_lines = 0;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("spindle: error: ", 0) == 0) ++error_lines;
+    else EXPECT_EQ(line.rfind("[spindle]", 0), 0u) << "unexpected stderr line: " << line;
+  }
+  EXPECT_EQ(error_lines, 1) << r.err;
+
+  std::ofstream(tmp + "/cut.fq") << "@r1\nACGTACGTACGTACGTACGTACGT\n+\nIIIIIIIIIIIIIIIIIIIIIIII\n@r2\nACGTACGTACGT\n";
+  r = test::run_command(spindle() + " align " + index() + " " + tmp + "/cut.fq -o " + tmp + "/b.sam");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("spindle: error: " + tmp + "/cut.fq: record 2"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp + "/b.sam"));
+
+  for (const char* bad : {"abc 500", "100 xyz", "12abc 500"}) {
+    r = test::run_command(spindle() + " align " + index() + " " + tmp + "/cut.fq -I " + bad + " -o " + tmp + "/c.sam");
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_EQ(r.err.find("stoll"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace

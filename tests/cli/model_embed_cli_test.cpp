@@ -158,3 +158,43 @@ TEST(Cli, EmbedBadInputIsAnErrorWithNoOutput) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("warning: 2 characters outside ACGTN in 1 records"), std::string::npos) << r.err;
 }
+
+// Issue 16: multi-file outputs are all-or-nothing. `model forward` used to commit --logits before
+// failing on --hidden; `embed` committed OUT.npy before OUT.ids.txt.
+TEST(Cli, MultiFileOutputsAreAllOrNothing) {
+  std::string dir = temp_dir();
+  Tensor ids = Tensor::empty({1, 12}, DType::i64);
+  for (int i = 0; i < 12; ++i) ids.data<int64_t>()[i] = 7 + i % 4;
+  write_npy(dir + "/ids.npy", ids);
+  std::string out = temp_dir();
+  // The last of the three files cannot be written: none of them appears.
+  auto r = run_spindle("model forward " + tiny_model_dir() + " --ids " + dir + "/ids.npy --logits " + out +
+                       "/logits.npy --hidden " + out + "/hidden.npy --layers " + out + "/missing/layers.npy -t 1");
+  expect_one_line_error(r, out + "/missing/layers.npy");
+  expect_only_files(out, {});
+  // A directory where a later file must go: refused before any file is renamed into place.
+  std::filesystem::create_directories(out + "/hidden.npy");
+  r = run_spindle("model forward " + tiny_model_dir() + " --ids " + dir + "/ids.npy --logits " + out +
+                  "/logits.npy --hidden " + out + "/hidden.npy -t 1");
+  expect_one_line_error(r, out + "/hidden.npy");
+  expect_only_files(out, {"hidden.npy"});
+  // The same file twice is a usage error.
+  r = run_spindle("model forward " + tiny_model_dir() + " --ids " + dir + "/ids.npy --logits " + out +
+                  "/x.npy --hidden " + out + "/x.npy -t 1");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+
+  // embed: OUT.ids.txt cannot be put in place (a directory is in the way): no OUT.npy either.
+  std::string fasta = chrM_records(dir, 2, 300);
+  std::string emb = temp_dir();
+  std::filesystem::create_directories(emb + "/e.ids.txt");
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + fasta + " -o " + emb + "/e.npy -t 1");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("e.ids.txt"), std::string::npos) << r.err;
+  expect_only_files(emb, {"e.ids.txt"});
+  // And a good run writes both.
+  std::filesystem::remove(emb + "/e.ids.txt");
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + fasta + " -o " + emb + "/e.npy -t 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(emb + "/e.ids.txt"), "chrM_0\nchrM_1\n");
+  EXPECT_EQ(read_npy(emb + "/e.npy").shape()[0], 2);
+}

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "genomics/dp_align.h"
+#include "kernels/error.h"
 #include "genomics/fastx_reader.h"
 
 namespace spindle {
@@ -151,6 +152,36 @@ TEST(DpReuse, DiagonalVotesAndScoresMatchAFreshAligner) {
       EXPECT_LE(a.votes[0] + a.votes[1], 2) << "read " << r;
     }
   }
+}
+
+}  // namespace
+}  // namespace spindle
+
+namespace spindle {
+namespace {
+
+// Issue 16: parasail answering NULL (it cannot allocate, or rejects its arguments) used to abort
+// through SPINDLE_ASSERT; it is now an Error naming the failed call, one line.
+TEST(DpParasailFailure, NullResultIsAnErrorNotAnAbort) {
+  DpScoring bad;
+  bad.gap_open = -10;  // parasail rejects a negative open penalty by returning NULL
+  bad.gap_extend = 1;
+  DpAligner dp(bad);
+  const std::string read = random_dna(80, 3), target = random_dna(300, 4);
+  dp.set_read(read, reverse_complement(read));
+  try {
+    dp.score(0, target);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("parasail"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  DpHit gapped;
+  gapped.read_end = 79;
+  gapped.target_end = 200;
+  gapped.ungapped = false;
+  EXPECT_THROW(dp.align(0, target, gapped), Error);
 }
 
 }  // namespace

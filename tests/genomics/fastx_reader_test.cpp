@@ -116,3 +116,30 @@ TEST(FastxReader, ReverseComplement) {
 
 }  // namespace
 }  // namespace spindle
+
+namespace spindle {
+namespace {
+
+// Issue 16: kseq hands back a FASTQ record cut before its '+' line as a FASTA record; the reader
+// must call it an error naming the file and the record instead of accepting it.
+TEST(FastxReader, FastqRecordCutBeforePlusLineIsAnError) {
+  const std::string full = "@r1\nACGTACGT\n+\nIIIIIIII\n@r2\nGGGGCCCC\n+\nIIIIIIII\n";
+  for (const std::string& cut : {std::string("@r1\nACGTACGT\n+\nIIIIIIII\n@r2\nGGGGCCCC\n"),
+                                 std::string("@r1\nACGTACGT\n+\nIIIIIIII\n@r2\nGGGG"),
+                                 std::string("@r1\nACGTACGT\n")}) {
+    const std::string path = write_text("cut.fq", cut);
+    const std::string msg = error_of(path);
+    EXPECT_NE(msg.find(path + ": record "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("no '+' quality line"), std::string::npos) << msg;
+    EXPECT_NE(error_of(write_gzip("cut.fq.gz", cut)).find("no '+' quality line"), std::string::npos);
+  }
+  EXPECT_NE(error_of(write_text("cut2.fq", "@r1\nACGTACGT\n+\nIIIIIIII\n@r2\nGGGGCCCC\n")).find("record 2 (r2)"),
+            std::string::npos);
+  // Whole FASTQ and FASTA files still read.
+  EXPECT_EQ(error_of(write_text("ok.fq", full)), "");
+  EXPECT_EQ(error_of(write_text("ok.fa", ">a\nACGT\nACGT\n>b\nGG\n")), "");
+  EXPECT_EQ(error_of(write_text("ok1.fa", ">a\nACGT\n")), "");
+}
+
+}  // namespace
+}  // namespace spindle

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "kernels/io/npy.h"
 #include "kernels/tensor.h"
@@ -62,4 +63,48 @@ TEST(Npy, TruncatedAndEmptyFilesAreErrors) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("f.npy: empty file"), std::string::npos);
   }
+}
+
+namespace {
+// A .npy file with a hand-written header dictionary and `data_bytes` zero bytes of data.
+std::string crafted_npy(const std::string& path, const std::string& dict, size_t data_bytes) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64) header += ' ';
+  header += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8);
+  file += static_cast<char>(header.size() & 0xff);
+  file += static_cast<char>(header.size() >> 8);
+  file += header + std::string(data_bytes, '\0');
+  std::ofstream(path, std::ios::binary) << file;
+  return path;
+}
+}  // namespace
+
+// Issue 16: a shape whose element or byte count overflows 64 bits used to wrap to 0 bytes and be
+// accepted; it must be an Error naming the file.
+TEST(Npy, OverflowingAndNegativeShapesAreErrors) {
+  std::string dir = test::temp_dir();
+  const std::vector<std::string> shapes = {"(4611686018427387904, 1)", "(4294967296, 4294967296)",
+                                           "(3, 6148914691236517206)", "(99999999999999999999, 1)",
+                                           "(-1, 4)"};
+  for (const std::string& shape : shapes) {
+    std::string path = crafted_npy(dir + "/bad.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }", 16);
+    try {
+      read_npy(path);
+      ADD_FAILURE() << "accepted shape " << shape;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("bad.npy"), std::string::npos) << e.what();
+    }
+  }
+  // The same writer gives a readable file for a sane shape.
+  std::string ok = crafted_npy(dir + "/ok.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 16);
+  EXPECT_EQ(read_npy(ok).shape(), (Shape{2, 2}));
+}
+
+TEST(Tensor, ShapeNumelChecksOverflow) {
+  EXPECT_EQ(shape_numel({3, 4}), 12);
+  EXPECT_THROW(shape_numel({int64_t{1} << 32, int64_t{1} << 32}), Error);
+  EXPECT_THROW(shape_numel({2, -3}), Error);
+  EXPECT_THROW(shape_nbytes({int64_t{1} << 62, 1}, 4, "x"), Error);
+  EXPECT_EQ(shape_nbytes({2, 3}, 4, "x"), 24u);
 }

@@ -116,6 +116,17 @@ TEST(Checkpoint, BrokenFilesGiveOneLineErrorsNamingTheFile) {
   EXPECT_NE(msg.find("has shape [2], expected [3]"), std::string::npos) << msg;
 }
 
+// Issue 16: shapes whose byte count overflows 64 bits wrapped to 0 bytes and matched an empty range.
+TEST(Checkpoint, OverflowingShapesAreErrorsNamingTheFile) {
+  for (const char* shape : {"[4611686018427387904,1]", "[4294967296,4294967296]", "[2305843009213693952,2]"}) {
+    std::string path = write_safetensors(
+        {}, std::string(R"({"w":{"dtype":"F32","shape":)") + shape + R"(,"data_offsets":[0,0]}})");
+    std::string msg = error_of([&] { Checkpoint::open(path); });
+    EXPECT_NE(msg.find("model.safetensors: tensor 'w'"), std::string::npos) << shape << ": " << msg;
+    EXPECT_NE(msg.find("overflows"), std::string::npos) << shape << ": " << msg;
+  }
+}
+
 TEST(Checkpoint, ShardedIndexResolvesEveryShard) {
   std::string first = write_safetensors({{"a", "F32", {1}, floats({7})}}, "", "model-00001-of-00002.safetensors");
   std::string dir = std::filesystem::path(first).parent_path();
