@@ -79,12 +79,13 @@ def scored_records(truth_path, aln_path, clipped_pos):
 BUCKETS = ((0, 0), (1, 9), (10, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 255))
 
 
-def calibration(truth_path, aln_path, label, clipped_pos):
+def print_calibration(label, records, source):
+    """Prints the MAPQ calibration table of `records`: (mapq or None if unmapped, correct) pairs."""
     n = [0] * len(BUCKETS)
     wrong = [0] * len(BUCKETS)
     predicted = [0.0] * len(BUCKETS)
     total = unmapped = 0
-    for mapq, ok in scored_records(truth_path, aln_path, clipped_pos):
+    for mapq, ok in records:
         total += 1
         if mapq is None:
             unmapped += 1
@@ -94,7 +95,7 @@ def calibration(truth_path, aln_path, label, clipped_pos):
         wrong[b] += not ok
         predicted[b] += 10.0 ** (-mapq / 10.0)
     if total == 0:
-        sys.exit("no records in " + aln_path)
+        sys.exit("no records in " + source)
     print("# %s: %d reads, %d unmapped" % (label, total, unmapped))
     print("mapq\treads\twrong\tobs_err\tpred_err\tobs_phred\treads_ge\twrong_ge\tobs_err_ge")
     for i, (lo, hi) in enumerate(BUCKETS):
@@ -105,6 +106,10 @@ def calibration(truth_path, aln_path, label, clipped_pos):
         n_ge, w_ge = sum(n[i:]), sum(wrong[i:])
         print("%s\t%d\t%d\t%.2e\t%.2e\t%.1f\t%d\t%d\t%.2e" % (
             name, n[i], wrong[i], obs, pred, phred, n_ge, w_ge, w_ge / n_ge if n_ge else float("nan")))
+
+
+def calibration(truth_path, aln_path, label, clipped_pos):
+    print_calibration(label, scored_records(truth_path, aln_path, clipped_pos), aln_path)
 
 
 def main():

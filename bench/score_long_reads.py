@@ -27,11 +27,12 @@ Usage: score_long_reads.py TRUTH.tsv ALIGNMENTS.(sam|bam|cram) [label]
 as bench/score_alignments.py --calibration; wrong = not correct by the any-overlap rule).
 Usage: score_long_reads.py --calibration TRUTH.tsv ALIGNMENTS [label]
 """
-import math
 import re
 import statistics
 import subprocess
 import sys
+
+from score_alignments import print_calibration  # same folder: the one MAPQ calibration table
 
 HEADER = ("label\treads\tmapped%\tcorrect%\tcorrect50%\terr\tmapped%Q1\tcorrect%Q1\terrQ1\tmapped%Q20\t"
           "correct%Q20\terrQ20\tsupp_reads\tsupp_recs\tsupp_wrong\tchim_both%\tjoin_err_med")
@@ -182,35 +183,10 @@ def score(truth_path, aln_path, label):
     print("\t".join(cells))
 
 
-BUCKETS = ((0, 0), (1, 9), (10, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 255))
-
-
 def calibration(truth_path, aln_path, label):
-    n = [0] * len(BUCKETS)
-    wrong = [0] * len(BUCKETS)
-    predicted = [0.0] * len(BUCKETS)
-    total = unmapped = 0
-    for parts, primary, _ in reads(truth_path, aln_path):
-        total += 1
-        if primary is None:
-            unmapped += 1
-            continue
-        b = next(i for i, (lo, hi) in enumerate(BUCKETS) if lo <= primary.mapq <= hi)
-        n[b] += 1
-        wrong[b] += not correct(primary, parts)
-        predicted[b] += 10.0 ** (-primary.mapq / 10.0)
-    if total == 0:
-        sys.exit("no reads in " + truth_path)
-    print("# %s: %d reads, %d unmapped" % (label, total, unmapped))
-    print("mapq\treads\twrong\tobs_err\tpred_err\tobs_phred\treads_ge\twrong_ge\tobs_err_ge")
-    for i, (lo, hi) in enumerate(BUCKETS):
-        name = str(lo) if lo == hi else ("%d+" % lo if hi == 255 else "%d-%d" % (lo, hi))
-        obs = wrong[i] / n[i] if n[i] else float("nan")
-        pred = predicted[i] / n[i] if n[i] else float("nan")
-        phred = -10 * math.log10(obs) if n[i] and wrong[i] else float("inf") if n[i] else float("nan")
-        n_ge, w_ge = sum(n[i:]), sum(wrong[i:])
-        print("%s\t%d\t%d\t%.2e\t%.2e\t%.1f\t%d\t%d\t%.2e" % (
-            name, n[i], wrong[i], obs, pred, phred, n_ge, w_ge, w_ge / n_ge if n_ge else float("nan")))
+    records = ((None, False) if primary is None else (primary.mapq, correct(primary, parts))
+               for parts, primary, _ in reads(truth_path, aln_path))
+    print_calibration(label, records, truth_path)
 
 
 def main():
