@@ -9,6 +9,8 @@
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "genomics/align_run.h"
+#include "genomics/long_read_aligner.h"
+#include "kernels/error.h"
 
 namespace spindle::cli {
 namespace {
@@ -60,9 +62,13 @@ void setup(CLI::App& app) {
                     "and supplementary alignments); default: by read length (over 1000 bp = long). Spliced (RNA) "
                     "alignment is not supported")
       ->check([](const std::string& v) {
-        return v == "sr" || v == "map-ont" || v == "map-pb" || v == "map-hifi"
-                   ? std::string()
-                   : "unknown preset '" + v + "' (use sr, map-ont, map-pb or map-hifi)";
+        if (v == "sr") return std::string();
+        try {
+          long_read_preset(v);  // the one list of long-read presets
+          return std::string();
+        } catch (const UsageError& e) {
+          return std::string(e.what());
+        }
       });
   align->add_option("-k,--top-k", opts->aligner.top_k, "Candidate windows per read that go on to DP (default 8)");
   align->add_option_function<std::string>("--search", [opts](const std::string& v) {

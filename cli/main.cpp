@@ -2,6 +2,7 @@
 // errors to exit codes: 1 for bad input (one line naming the file and problem), 2 for usage.
 #include <oneapi/dnnl/dnnl.h>
 #include <fftw3.h>
+#include <htslib/hts.h>
 
 
 #include <malloc.h>
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
   using namespace spindle;
   prefer_passive_openmp_waits(argv);
   keep_mid_size_buffers_in_heap();
+  // spindle reports every input failure itself, as one line naming the file: htslib's own
+  // "[E::...]" lines (a truncated gzip printed three) would only precede it.
+  hts_set_log_level(HTS_LOG_OFF);
   for (int i = 0; i < argc; ++i) cli::g_command_line += (i ? " " : "") + std::string(argv[i]);
 
   CLI::App app{"spindle: long-context DNA and protein models, read alignment and variant scoring"};

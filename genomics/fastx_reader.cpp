@@ -1,7 +1,6 @@
 #include "genomics/fastx_reader.h"
 
 #include <htslib/bgzf.h>
-#include <htslib/hts_log.h>
 #include <htslib/kseq.h>
 
 #include <algorithm>
@@ -31,8 +30,6 @@ KSEQ_INIT(BgzfSource*, read_source)
 
 }  // namespace
 
-void quiet_htslib_logging() { hts_set_log_level(HTS_LOG_OFF); }
-
 struct FastxReader::Impl {
   BgzfSource source;
   kseq_t* seq = nullptr;
@@ -45,7 +42,6 @@ struct FastxReader::Impl {
 
 FastxReader::FastxReader(const std::string& path, BasePolicy policy)
     : impl_(std::make_unique<Impl>()), path_(path), policy_(policy) {
-  quiet_htslib_logging();
   impl_->source.fp = bgzf_open(path.c_str(), "r");
   if (!impl_->source.fp) throw Error(path + ": cannot open for reading");
   impl_->seq = kseq_init(&impl_->source);

@@ -46,10 +46,6 @@ class FastxReader {
 };
 
 // Upper-cases `seq` in place and checks it against `policy`; throws Error("<file>: record <name>: ...").
-// Turns off htslib's own stderr logging (idempotent): spindle reports every failure itself as one
-// line, so htslib's "[E::...]" lines would only duplicate it.
-void quiet_htslib_logging();
-
 void normalize_bases(std::string& seq, BasePolicy policy, const std::string& file, const std::string& record);
 
 

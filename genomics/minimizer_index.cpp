@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "genomics/minimizers.h"
+#include "index/file_checksum.h"
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
 
@@ -132,24 +133,32 @@ size_t MinimizerIndex::memory_bytes() const {
   return bucket_start_.size() * sizeof(uint32_t) + occurrences_.size() * sizeof(MinimizerOccurrence);
 }
 
-void MinimizerIndex::save(const std::string& path) const {
+std::string MinimizerIndex::save(const std::string& path) const {
   OutputFile out(path);
+  RunningChecksum checksum;
+  auto put = [&](const void* p, size_t n) {
+    out.write(p, n);
+    checksum.update(p, n);
+  };
   const uint32_t header[4] = {kFileVersion, static_cast<uint32_t>(params_.k), static_cast<uint32_t>(params_.w),
                               static_cast<uint32_t>(bucket_bits_)};
   const uint64_t n = occurrences_.size();
-  out.write(kMagic, 8);
-  out.write(header, sizeof header);
-  out.write(&n, 8);
-  out.write(bucket_start_.data(), bucket_start_.size() * sizeof(uint32_t));
-  out.write(occurrences_.data(), occurrences_.size() * sizeof(MinimizerOccurrence));
+  put(kMagic, 8);
+  put(header, sizeof header);
+  put(&n, 8);
+  put(bucket_start_.data(), bucket_start_.size() * sizeof(uint32_t));
+  put(occurrences_.data(), occurrences_.size() * sizeof(MinimizerOccurrence));
   out.commit();
+  return checksum.text();
 }
 
-MinimizerIndex MinimizerIndex::load(const std::string& path) {
+MinimizerIndex MinimizerIndex::load(const std::string& path, const std::string& expected_checksum) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) throw Error(path + ": cannot open minimizer index");
+  RunningChecksum checksum;
   auto read = [&](void* p, size_t bytes) {
     if (bytes && std::fread(p, 1, bytes, f.get()) != bytes) throw Error(path + ": truncated minimizer index");
+    checksum.update(p, bytes);
   };
   char magic[8];
   uint32_t header[4];
@@ -170,14 +179,17 @@ MinimizerIndex MinimizerIndex::load(const std::string& path) {
   const uint64_t buckets = uint64_t(1) << index.bucket_bits_;
   index.bucket_start_.resize(buckets + 1);
   read(index.bucket_start_.data(), index.bucket_start_.size() * sizeof(uint32_t));
-  for (uint64_t b = 0; b < buckets; ++b)
-    if (index.bucket_start_[b] > index.bucket_start_[b + 1]) throw Error(path + ": corrupt minimizer index directory");
+  // The directory's end must match the count before `n` occurrences are allocated.
   if (index.bucket_start_[0] != 0 || index.bucket_start_[buckets] != n)
     throw Error(path + ": corrupt minimizer index directory");
   index.occurrences_.resize(n);
   read(index.occurrences_.data(), n * sizeof(MinimizerOccurrence));
   char extra;
   if (std::fread(&extra, 1, 1, f.get()) != 0) throw Error(path + ": trailing bytes after the minimizer index");
+  if (!expected_checksum.empty() && checksum.text() != expected_checksum)
+    throw Error(path + ": checksum differs from the manifest (index damaged): rebuild it with `spindle index ref`");
+  for (uint64_t b = 0; b < buckets; ++b)
+    if (index.bucket_start_[b] > index.bucket_start_[b + 1]) throw Error(path + ": corrupt minimizer index directory");
   return index;
 }
 

@@ -39,9 +39,12 @@ class MinimizerIndex {
   // 4 Gbp or longer. `progress` may be null.
   static MinimizerIndex build(const PackedReference& ref, MinimizerParams params,
                               void (*progress)(const std::string&) = nullptr);
-  void save(const std::string& path) const;
-  // Throws Error naming `path` when the file is missing, truncated or inconsistent.
-  static MinimizerIndex load(const std::string& path);
+  // Returns the file's checksum (as file_checksum computes it), taken from the bytes as written.
+  std::string save(const std::string& path) const;
+  // Throws Error naming `path` when the file is missing, truncated or inconsistent, or (when
+  // `expected_checksum` is given, as file_checksum writes it) when its checksum differs: computed
+  // while reading, so the file is read once.
+  static MinimizerIndex load(const std::string& path, const std::string& expected_checksum = "");
 
   // Occurrences of the minimizer with hash `hash` (from for_each_minimizer), in position order.
   std::span<const MinimizerOccurrence> lookup(uint64_t hash) const;

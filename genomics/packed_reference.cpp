@@ -13,6 +13,7 @@
 #include "genomics/fastx_reader.h"
 #include "genomics/kmers.h"
 #include "genomics/reference.h"
+#include "index/file_checksum.h"
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
 
@@ -42,6 +43,14 @@ class Reader {
   }
   void bytes(void* out, size_t n) {
     if (n && std::fread(out, 1, n, f_.get()) != n) throw Error(path_ + ": truncated packed reference");
+    checksum_.update(out, n);
+  }
+  // After the last field: nothing may follow, and the bytes read must have `expected` checksum.
+  void finish(const std::string& expected) {
+    char extra;
+    if (std::fread(&extra, 1, 1, f_.get()) != 0) throw Error(path_ + ": trailing bytes after the packed reference");
+    if (!expected.empty() && checksum_.text() != expected)
+      throw Error(path_ + ": checksum differs from the manifest (index damaged): rebuild it with `spindle index ref`");
   }
   template <typename T>
   T value() {
@@ -60,6 +69,7 @@ class Reader {
  private:
   std::string path_;
   std::unique_ptr<FILE, FileCloser> f_;
+  RunningChecksum checksum_;
 };
 
 }  // namespace
@@ -119,16 +129,6 @@ int32_t PackedReference::contig_at(int64_t pos) const {
   return static_cast<int32_t>(it - contigs_.begin()) - 1;
 }
 
-bool PackedReference::is_n(int64_t pos) const {
-  auto it = std::upper_bound(n_runs_.begin(), n_runs_.end(), std::make_pair(pos, INT64_MAX));
-  return it != n_runs_.begin() && std::prev(it)->second > pos;
-}
-
-int PackedReference::base_code_at(int64_t pos) const {
-  if (is_n(pos)) return -1;
-  return (packed_[pos >> 2] >> (2 * (pos & 3))) & 3;
-}
-
 std::string_view PackedReference::fetch(int32_t contig, int64_t begin, int64_t end, std::string& out) const {
   const PackedContig& c = contigs_[contig];
   begin = std::clamp<int64_t>(begin, 0, c.length);
@@ -147,9 +147,13 @@ std::string_view PackedReference::fetch(int32_t contig, int64_t begin, int64_t e
   return out;
 }
 
-void PackedReference::save(const std::string& path) const {
+std::string PackedReference::save(const std::string& path) const {
   OutputFile out(path);
-  auto put = [&](const void* p, size_t n) { out.write(p, n); };
+  RunningChecksum checksum;
+  auto put = [&](const void* p, size_t n) {
+    out.write(p, n);
+    checksum.update(p, n);
+  };
   auto put_u32 = [&](uint32_t v) { put(&v, 4); };
   auto put_u64 = [&](uint64_t v) { put(&v, 8); };
   put(kMagic, 8);
@@ -169,9 +173,10 @@ void PackedReference::save(const std::string& path) const {
   put_u64(static_cast<uint64_t>(total_));
   put(packed_.data(), packed_.size());
   out.commit();
+  return checksum.text();
 }
 
-PackedReference PackedReference::load(const std::string& path) {
+PackedReference PackedReference::load(const std::string& path, const std::string& expected_checksum) {
   Reader in(path);
   char magic[8];
   in.bytes(magic, 8);
@@ -207,6 +212,7 @@ PackedReference PackedReference::load(const std::string& path) {
     throw Error(path + ": corrupt packed reference (total length)");
   ref.packed_.resize(static_cast<size_t>((ref.total_ + 3) / 4));
   in.bytes(ref.packed_.data(), ref.packed_.size());
+  in.finish(expected_checksum);
   return ref;
 }
 
@@ -217,7 +223,6 @@ size_t PackedReference::memory_bytes() const {
 }
 
 PackedReference pack_fasta(const std::string& path, void (*progress)(const std::string&)) {
-  quiet_htslib_logging();
   BGZF* fp = bgzf_open(path.c_str(), "r");
   if (!fp) throw Error(path + ": cannot open for reading");
   std::unique_ptr<BGZF, BgzfCloser> closer(fp);

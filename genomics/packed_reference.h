@@ -46,18 +46,18 @@ class PackedReference {
 
   // Writes [begin, end) of `contig` as upper-case ACGTN into `out` (resized); returns a view of it.
   std::string_view fetch(int32_t contig, int64_t begin, int64_t end, std::string& out) const;
-  // 2-bit code (A0 C1 G2 T3) of global position `pos`, or -1 for N.
-  int base_code_at(int64_t pos) const;
 
   // Writes the file format above; throws Error naming `path` on I/O failure.
-  void save(const std::string& path) const;
-  // Reads it back; throws Error naming `path` for a missing, truncated or malformed file.
-  static PackedReference load(const std::string& path);
+  // Returns the file's checksum (as file_checksum computes it), taken from the bytes as written.
+  std::string save(const std::string& path) const;
+  // Reads it back; throws Error naming `path` for a missing, truncated or malformed file, or (when
+  // `expected_checksum` is given, as file_checksum writes it) one whose checksum differs: computed
+  // while reading, so the file is read once.
+  static PackedReference load(const std::string& path, const std::string& expected_checksum = "");
   // Bytes held in memory (packed bases + N runs + names), for reports.
   size_t memory_bytes() const;
 
  private:
-  bool is_n(int64_t pos) const;
   std::vector<PackedContig> contigs_;
   std::vector<uint8_t> packed_;  // 4 bases per byte
   std::vector<std::pair<int64_t, int64_t>> n_runs_;  // [begin, end), sorted, disjoint

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "genomics/fastx_reader.h"
-#include "index/file_checksum.h"
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
 
@@ -85,7 +84,7 @@ RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encod
   fs::remove_all(tmp.path(), ec);
   fs::create_directories(tmp.path(), ec);
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
-  ref.save(tmp.path() + "/" + kReferenceFile);
+  const std::string reference_checksum = ref.save(tmp.path() + "/" + kReferenceFile);
 
   {  // Window vectors, a chunk at a time: only the int8 codes of the whole reference are held.
     BuildOptions build;
@@ -112,7 +111,7 @@ RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encod
   }
 
   const MinimizerIndex minimizers = MinimizerIndex::build(ref, options.minimizers, progress);
-  minimizers.save(tmp.path() + "/" + kMinimizerFile);
+  const std::string minimizer_checksum = minimizers.save(tmp.path() + "/" + kMinimizerFile);
 
   json contigs = json::array();
   for (auto& c : ref.contigs())
@@ -125,13 +124,13 @@ RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encod
                    {"both_strands", both},
                    {"windows", n_windows},
                    {"contigs", contigs},
-                   {"reference", {{"file", kReferenceFile}, {"checksum", file_checksum(tmp.path() + "/" + kReferenceFile)}}},
+                   {"reference", {{"file", kReferenceFile}, {"checksum", reference_checksum}}},
                    {"minimizers",
                     {{"file", kMinimizerFile},
                      {"k", options.minimizers.k},
                      {"w", options.minimizers.w},
                      {"occurrences", minimizers.occurrences()},
-                     {"checksum", file_checksum(tmp.path() + "/" + kMinimizerFile)}}},
+                     {"checksum", minimizer_checksum}}},
                    {"vectors", "vectors"},
                    {"written_by", std::string("spindle ") + SPINDLE_VERSION}};
   {
@@ -156,12 +155,10 @@ RefIndex RefIndex::open(const std::string& dir) {
   } catch (const std::exception& e) {
     throw Error(manifest_path + ": malformed JSON");
   }
-  auto checked_file = [&](const json& entry) {
-    const std::string path = dir + "/" + entry.at("file").get<std::string>();
-    if (file_checksum(path) != entry.at("checksum").get<std::string>())
-      throw Error(path + ": checksum differs from the manifest (index damaged): rebuild it with `spindle index ref`");
-    return path;
-  };
+  // A data file named in the manifest, and the checksum its loader verifies while reading it.
+  auto file_of = [&](const json& entry) { return dir + "/" + entry.at("file").get<std::string>(); };
+  auto checksum_of = [&](const json& entry) { return entry.at("checksum").get<std::string>(); };
+
   try {
     if (m.value("kind", "") != RefIndexManifest::kKind)
       throw Error(dir + ": not a spindle reference index (kind '" + m.value("kind", "") + "')");
@@ -179,7 +176,7 @@ RefIndex RefIndex::open(const std::string& dir) {
     man.written_by = m.value("written_by", "");
     index.encoder_ = encoder_from_description(man.encoder);
 
-    index.ref_ = PackedReference::load(checked_file(m.at("reference")));
+    index.ref_ = PackedReference::load(file_of(m.at("reference")), checksum_of(m.at("reference")));
     auto& contigs = m.at("contigs");
     bool same = contigs.size() == index.ref_.contigs().size();
     for (size_t i = 0; same && i < contigs.size(); ++i) {
@@ -191,7 +188,7 @@ RefIndex RefIndex::open(const std::string& dir) {
     index.windows_ = WindowLayout(contig_lengths(index.ref_), man.window_bp, man.stride_bp);
     if (m.at("windows").get<int64_t>() != index.windows_.count())
       throw Error(dir + ": window count differs from the manifest");
-    index.minimizers_ = MinimizerIndex::load(checked_file(m.at("minimizers")));
+    index.minimizers_ = MinimizerIndex::load(file_of(m.at("minimizers")), checksum_of(m.at("minimizers")));
     const auto& params = index.minimizers_.params();
     if (params.k != m.at("minimizers").at("k").get<int>() || params.w != m.at("minimizers").at("w").get<int>())
       throw Error(dir + ": minimizer index parameters differ from the manifest");

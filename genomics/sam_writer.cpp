@@ -60,7 +60,6 @@ struct SamWriter::Impl {
 
 SamWriter::SamWriter(const std::string& path, const PackedReference& ref, const SamHeaderInfo& info, int threads)
     : impl_(std::make_unique<Impl>()) {
-  quiet_htslib_logging();
   auto& im = *impl_;
   im.path = path;
   const char* mode = "w";

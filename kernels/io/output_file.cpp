@@ -2,10 +2,11 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "kernels/error.h"
 
@@ -116,24 +117,12 @@ void TempPath::commit() {
 }
 
 bool dir_manifest_has(const std::string& dir, const std::string& key, const std::string& value) {
-  std::FILE* f = std::fopen((dir + "/manifest.json").c_str(), "rb");
-  if (!f) return false;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while (text.size() < (1 << 20) && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  // Find "key" : "value" allowing whitespace around the colon.
-  const std::string quoted_key = "\"" + key + "\"";
-  for (size_t p = text.find(quoted_key); p != std::string::npos; p = text.find(quoted_key, p + 1)) {
-    size_t i = p + quoted_key.size();
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i >= text.size() || text[i] != ':') continue;
-    ++i;
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (text.compare(i, value.size() + 2, "\"" + value + "\"") == 0) return true;
-  }
-  return false;
+  std::ifstream in(dir + "/manifest.json");
+  if (!in) return false;
+  const nlohmann::json manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!manifest.is_object()) return false;  // malformed: not ours to replace
+  const auto it = manifest.find(key);
+  return it != manifest.end() && it->is_string() && it->get<std::string>() == value;
 }
 
 }  // namespace spindle

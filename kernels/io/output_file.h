@@ -69,8 +69,8 @@ class TempPath {
 // `replaceable` (may be null) does not accept. Lets a command refuse before doing its work.
 void check_output_dir(const std::string& path, const TempPath::DirCheck& replaceable);
 
-// True when `dir` holds a manifest.json whose top-level string field `key` equals `value` (a
-// cheap textual check used to recognise spindle output directories; no JSON library needed).
+// True when `dir` holds a manifest.json whose top-level string field `key` equals `value`: how
+// spindle recognises its own output directories (a missing or malformed manifest: false).
 bool dir_manifest_has(const std::string& dir, const std::string& key, const std::string& value);
 
 }  // namespace spindle

@@ -12,6 +12,7 @@
 #include "genomics/fastx_reader.h"
 #include "genomics/minimizer_index.h"
 #include "genomics/minimizers.h"
+#include "index/file_checksum.h"
 #include "kernels/error.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
@@ -118,8 +119,10 @@ TEST(MinimizerIndex, ChunkedBuildEqualsASinglePassAndRoundTrips) {
   EXPECT_TRUE(index.lookup(minimizer_hash(12345)).empty());
 
   const std::string path = test::temp_dir() + "/mz.bin";
-  index.save(path);
-  MinimizerIndex back = MinimizerIndex::load(path);
+  const std::string checksum = index.save(path);
+  EXPECT_EQ(checksum, file_checksum(path));
+  MinimizerIndex back = MinimizerIndex::load(path, checksum);
+  EXPECT_THROW(MinimizerIndex::load(path, "crc32:00000000"), Error);
   EXPECT_EQ(back.occurrences(), index.occurrences());
   std::string text;
   ref.fetch(1, 100, 400, text);
