@@ -337,6 +337,10 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
   // Runs `stage` (candidates) then DP for each listed read on all threads, timing both.
   auto run_stage = [&](const std::vector<int64_t>& list, auto&& candidates, float ratio) {
     ParallelErrors errors;  // any exception (std::bad_alloc too) may not leave an OpenMP region
+    // Named here, outside the OpenMP region: clang cannot capture the enclosing function's lambdas
+    // from inside a parallel region of a generic lambda.
+    auto& align_windows_of = align_windows;
+    auto& align_placements_of = align_placements;
 #pragma omp parallel for schedule(dynamic, 16)
     for (size_t j = 0; j < list.size(); ++j) {
       errors.guard([&] {
@@ -344,8 +348,8 @@ std::vector<std::vector<ReadHit>> Aligner::candidate_hits(const std::vector<cons
         const double t0 = now_s();
         std::vector<ScoredWindow> chosen = candidates(list[j]);
         const double t1 = now_s();
-        align_windows(list[j], chosen, ratio);
-        align_placements(list[j]);
+        align_windows_of(list[j], chosen, ratio);
+        align_placements_of(list[j]);
         clock.candidate_s += t1 - t0;
         clock.dp_s += now_s() - t1;
       });

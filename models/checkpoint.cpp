@@ -41,7 +41,9 @@ std::map<std::string, TensorEntry> read_safetensors_header(const std::shared_ptr
   const size_t data_start = 8 + header_len;
   const size_t data_size = size - data_start;
   std::map<std::string, TensorEntry> entries;
-  for (auto& [name, value] : header.items()) {
+  for (auto& item : header.items()) {
+    const std::string& name = item.key();
+    const nlohmann::json& value = item.value();
     if (name == "__metadata__") continue;
     auto bad = [&](const std::string& why) { return Error(path + ": tensor '" + name + "': " + why); };
     if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
@@ -111,12 +113,24 @@ Checkpoint Checkpoint::open(const std::string& path) {
     }
     if (!index.contains("weight_map") || !index["weight_map"].is_object())
       throw Error(path + ": shard index has no weight_map");
+    // weight_map: tensor name -> shard file name, a file beside the index (never a path: a
+    // downloaded index must not make spindle open files elsewhere).
+    const fs::path dir = fs::path(path).parent_path();
     std::set<std::string> shards;
-    for (auto& [name, shard] : index["weight_map"].items()) shards.insert(shard.get<std::string>());
-    fs::path dir = fs::path(path).parent_path();
-    for (auto& s : shards) files.push_back((dir / s).string());
     std::map<std::string, std::string> expected_shard;
-    for (auto& [name, shard] : index["weight_map"].items()) expected_shard[name] = (dir / shard.get<std::string>()).string();
+    for (const auto& item : index["weight_map"].items()) {
+      const nlohmann::json& shard = item.value();
+      if (!shard.is_string())
+        throw Error(path + ": weight_map entry '" + item.key() + "' is not a shard file name");
+      const std::string& file = shard.get_ref<const std::string&>();
+      if (file.empty() || file == "." || file == ".." || file.find('/') != std::string::npos ||
+          file.find('\0') != std::string::npos)
+        throw Error(path + ": weight_map entry '" + item.key() + "': shard '" + file +
+                    "' is not a file name in the index's directory");
+      shards.insert(file);
+      expected_shard[item.key()] = (dir / file).string();
+    }
+    for (auto& s : shards) files.push_back((dir / s).string());
     for (auto& f : files) {
       auto entries = read_safetensors_header(MappedFile::open(f));
       for (auto& [name, e] : entries) ckpt.entries_.emplace(name, e);

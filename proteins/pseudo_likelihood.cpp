@@ -23,9 +23,11 @@ constexpr int kQP = 24;
 constexpr size_t kBlock = 256;
 
 // Eight floats as one GCC vector: each target clone maps it to its widest fitting registers.
+// Accessed through references, never passed by value: a 256-bit vector argument or return value
+// changes the calling convention between the baseline and AVX clones (clang rejects it).
 typedef float V8 __attribute__((vector_size(32), aligned(4)));
-inline V8 load8(const float* p) { return *reinterpret_cast<const V8*>(p); }
-inline void store8(float* p, V8 v) { *reinterpret_cast<V8*>(p) = v; }
+inline const V8& at8(const float* p) { return *reinterpret_cast<const V8*>(p); }
+inline V8& at8(float* p) { return *reinterpret_cast<V8*>(p); }
 
 // Conditional i over one block of sequences: energies, log-likelihood, and the model-minus-data
 // residuals summed into the gradient rows of conditional i. Returns -sum w log P.
@@ -49,12 +51,12 @@ double conditional_block(size_t i, size_t n0, size_t nb, size_t length, size_t n
     const uint16_t* st = starts + j * (kQ + 1);
     for (int b = 0; b < kQ; ++b) {
       const float* row = jij + b * kQP;
-      const V8 r0 = load8(row), r1 = load8(row + 8), r2 = load8(row + 16);
+      const V8 r0 = at8(row), r1 = at8(row + 8), r2 = at8(row + 16);
       for (int k = st[b]; k < st[b + 1]; ++k) {
         float* e = energy + static_cast<size_t>(ord[k]) * kQP;
-        store8(e, load8(e) + r0);
-        store8(e + 8, load8(e + 8) + r1);
-        store8(e + 16, load8(e + 16) + r2);
+        at8(e) += r0;
+        at8(e + 8) += r1;
+        at8(e + 16) += r2;
       }
     }
   }
@@ -103,17 +105,17 @@ double conditional_block(size_t i, size_t n0, size_t nb, size_t length, size_t n
       for (; k + 1 < end; k += 2) {
         const float* e0 = energy + static_cast<size_t>(ord[k]) * kQP;
         const float* e1 = energy + static_cast<size_t>(ord[k + 1]) * kQP;
-        a0 += load8(e0), a1 += load8(e0 + 8), a2 += load8(e0 + 16);
-        c0 += load8(e1), c1 += load8(e1 + 8), c2 += load8(e1 + 16);
+        a0 += at8(e0), a1 += at8(e0 + 8), a2 += at8(e0 + 16);
+        c0 += at8(e1), c1 += at8(e1 + 8), c2 += at8(e1 + 16);
       }
       if (k < end) {
         const float* e0 = energy + static_cast<size_t>(ord[k]) * kQP;
-        a0 += load8(e0), a1 += load8(e0 + 8), a2 += load8(e0 + 16);
+        a0 += at8(e0), a1 += at8(e0 + 8), a2 += at8(e0 + 16);
       }
       float* g = gij + b * kQP;
-      store8(g, load8(g) + a0 + c0);
-      store8(g + 8, load8(g + 8) + a1 + c1);
-      store8(g + 16, load8(g + 16) + a2 + c2);
+      at8(g) += a0 + c0;
+      at8(g + 8) += a1 + c1;
+      at8(g + 16) += a2 + c2;
     }
   }
   return objective;

@@ -3,12 +3,14 @@
 # A second run installs nothing. Prints one clear line when apt is not usable.
 set -euo pipefail
 
-# Build and run-time dependencies (see README "Dependencies" for what each is for and its license).
+# Build and run-time dependencies (see README "Dependencies" for what each is for and its license);
+# clang, its runtimes (ASan, UBSan, libFuzzer) and its OpenMP serve `make sanitize` and `make fuzz`.
 packages=(
   build-essential cmake ninja-build pkg-config
   zlib1g-dev libhts-dev libfaiss-dev libcli11-dev libgtest-dev
   libdnnl-dev libfftw3-dev nlohmann-json3-dev libparasail-dev libopenblas0-openmp
   samtools snakemake
+  clang libclang-rt-dev libomp-dev
 )
 
 missing=()

@@ -8,7 +8,13 @@ namespace spindle {
 
 // Compiled with -ffast-math (CMakeLists.txt): the sin/exp loops below call glibc's vector math
 // (<= 4 ulp in float64, far below the float32 result's rounding); clones pick AVX-512 or AVX2.
+// clang accepts target_clones only on a function's first declaration (these members are declared
+// in the header), so its builds (fuzzing, sanitizers) use the baseline code.
+#if defined(__clang__)
+#define SPINDLE_SIMD_CLONES
+#else
 #define SPINDLE_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 
 HyenaFilter::HyenaFilter(const Checkpoint& ckpt, const std::string& prefix, const HyenaFilterShape& shape)
     : shape_(shape) {

@@ -139,6 +139,20 @@ TEST(Checkpoint, ShardedIndexResolvesEveryShard) {
   EXPECT_EQ(ckpt.get("b").data<float>()[0], 9.f);
 }
 
+// Found by fuzz/safetensors_index_fuzz.cpp: a non-string weight_map value escaped as a JSON
+// type_error that named no file; a shard given as a path could open files outside the model.
+TEST(Checkpoint, ShardIndexEntriesMustBeFileNamesBesideTheIndex) {
+  std::string shard = write_safetensors({{"a", "F32", {1}, floats({7})}}, "", "model-00001-of-00001.safetensors");
+  std::string dir = std::filesystem::path(shard).parent_path();
+  const std::string index = dir + "/model.safetensors.index.json";
+  for (const char* entry : {R"({"total_size": 32})", "7", R"("../model-00001-of-00001.safetensors")",
+                            R"("sub/model-00001-of-00001.safetensors")", R"("")"}) {
+    std::ofstream(index) << R"({"weight_map":{"a":)" << entry << "}}";
+    std::string msg = error_of([&] { Checkpoint::open(dir); });
+    EXPECT_NE(msg.find("model.safetensors.index.json: weight_map entry 'a'"), std::string::npos) << entry << ": " << msg;
+  }
+}
+
 TEST(Config, AcceptsPythonNonFiniteValuesAndNamesMissingKeys) {
   Config c = Config::from_text(R"({"time_step_limit": [0.0, Infinity], "x": -Infinity, "y": NaN, "s": "NaN text", "n": 3})");
   EXPECT_TRUE(std::isinf(c.get_double("x")) && c.get_double("x") < 0);
