@@ -4,12 +4,14 @@
 //   bench_index_bench --n 1000000 --dim 256 --queries 1000 --threads 2
 //       --factories 'Flat;HNSW32;IVF1024,PQ32' --ef 16,32,64,128 --nprobe 8,16,32,64 --out build/bench/index
 //
-// Data: `clusters` Gaussian clusters in a 32-dimensional latent space (centres N(0, I), spread
-// 0.5), mapped to `dim` dimensions by one fixed random linear map, plus isotropic noise (sigma
-// 0.05 per coordinate): low intrinsic dimension, as real embeddings have. Queries are fresh draws
+// Data: `clusters` Gaussian clusters in a `--latent`-dimensional latent space (default 32; centres
+// N(0, I), spread 0.5), mapped to `dim` dimensions by one fixed random linear map, plus isotropic
+// noise (sigma 0.05 per coordinate): low intrinsic dimension, as real embeddings have. `--latent`
+// equal to `dim` gives full-rank clusters, whose near-equidistant neighbours are hard for HNSW. Queries are fresh draws
 // from the same mixture. Metric: cosine. The exact reference is the Flat index (itself checked
 // against brute force in tests/index) and must come first in --factories. Searches run as one
-// batch on all threads; QPS is from the best of 3 runs.
+// batch on all threads; QPS is from the best of 3 runs. Each index is saved and searched as
+// opened from disk; `--ef default` searches HNSW with the efSearch its manifest records.
 #include <omp.h>
 
 #include <chrono>
@@ -60,37 +62,37 @@ struct Rng {
   }
 };
 
-constexpr int kLatent = 32;
-
 struct Mixture {
   int64_t dim;
-  std::vector<float> centres;  // clusters x kLatent
-  std::vector<float> map;      // dim x kLatent
+  int latent;
+  std::vector<float> centres;  // clusters x latent
+  std::vector<float> map;      // dim x latent
 };
 
-Mixture make_mixture(int64_t dim, int clusters, uint64_t seed) {
+Mixture make_mixture(int64_t dim, int latent, int clusters, uint64_t seed) {
   Rng rng{seed};
-  Mixture m{dim, std::vector<float>(size_t(clusters) * kLatent), std::vector<float>(size_t(dim) * kLatent)};
+  Mixture m{dim, latent, std::vector<float>(size_t(clusters) * latent), std::vector<float>(size_t(dim) * latent)};
   for (float& c : m.centres) c = rng.normal();
-  for (float& a : m.map) a = rng.normal() / std::sqrt(float(kLatent));
+  for (float& a : m.map) a = rng.normal() / std::sqrt(float(latent));
   return m;
 }
 
 // Rows are generated in parallel, each from its own seed, so the data do not depend on threads.
 std::vector<float> sample(const Mixture& m, int64_t n, uint64_t seed) {
-  const int clusters = static_cast<int>(m.centres.size() / kLatent);
+  const int L = m.latent;
+  const int clusters = static_cast<int>(m.centres.size() / L);
   std::vector<float> x(size_t(n) * m.dim);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     Rng rng{seed * 0x100000001b3ULL + uint64_t(i)};
-    float z[kLatent];
-    const float* c = &m.centres[size_t(rng.next() % clusters) * kLatent];
-    for (int l = 0; l < kLatent; ++l) z[l] = c[l] + 0.5f * rng.normal();
+    std::vector<float> z(L);
+    const float* c = &m.centres[size_t(rng.next() % clusters) * L];
+    for (int l = 0; l < L; ++l) z[l] = c[l] + 0.5f * rng.normal();
     float* row = &x[size_t(i) * m.dim];
     for (int64_t j = 0; j < m.dim; ++j) {
-      const float* a = &m.map[size_t(j) * kLatent];
+      const float* a = &m.map[size_t(j) * L];
       float s = 0;
-      for (int l = 0; l < kLatent; ++l) s += a[l] * z[l];
+      for (int l = 0; l < L; ++l) s += a[l] * z[l];
       row[j] = s + 0.05f * rng.normal();
     }
   }
@@ -128,7 +130,7 @@ uint64_t dir_bytes(const std::string& dir) {
 
 int main(int argc, char** argv) {
   int64_t n = 100000, dim = 256, n_queries = 1000, train_rows = 50000, ef_construction = 0;
-  int threads = 2, clusters = 1000;
+  int threads = 2, clusters = 1000, latent = 32;
   std::string factories = "Flat;HNSW32;IVF1024,PQ32", efs = "16,32,64,128,256", nprobes = "4,8,16,32,64";
   std::string out_dir = "build/bench/index";  // relative to the working directory, like --out
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
     else if (key == "--queries") n_queries = std::atoll(value.c_str());
     else if (key == "--threads") threads = std::atoi(value.c_str());
     else if (key == "--clusters") clusters = std::atoi(value.c_str());
+    else if (key == "--latent") latent = std::atoi(value.c_str());
     else if (key == "--factories") factories = value;
     else if (key == "--ef") efs = value;
     else if (key == "--nprobe") nprobes = value;
@@ -154,11 +157,11 @@ int main(int argc, char** argv) {
 
   try {
     double t0 = now_s();
-    Mixture mixture = make_mixture(dim, clusters, 42);
+    Mixture mixture = make_mixture(dim, latent, clusters, 42);
     std::vector<float> base = sample(mixture, n, 1);
     std::vector<float> queries = sample(mixture, n_queries, 2);
-    std::printf("# n=%lld dim=%lld queries=%lld clusters=%d threads=%d; data generated in %.1f s\n", (long long)n,
-                (long long)dim, (long long)n_queries, clusters, threads, now_s() - t0);
+    std::printf("# n=%lld dim=%lld latent=%d queries=%lld clusters=%d threads=%d; data generated in %.1f s\n",
+                (long long)n, (long long)dim, latent, (long long)n_queries, clusters, threads, now_s() - t0);
     std::printf("| index | build s | size MiB | search param | recall@10 | QPS | QPS / Flat | peak RSS MiB |\n");
     std::printf("|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
@@ -178,11 +181,16 @@ int main(int argc, char** argv) {
       std::string dir = out_dir + "/store";
       store.save(dir);
       double size_mib = dir_bytes(dir) / double(1 << 20);
+      store = VectorStore::open(dir, {.mmap = false});  // search what a user gets: the saved store
       fs::remove_all(dir);
 
       std::vector<std::pair<std::string, SearchParams>> settings;
       if (factory.rfind("HNSW", 0) == 0)
-        for (auto& ef : split(efs, ',')) settings.push_back({"ef=" + ef, SearchParams{.ef_search = std::atoll(ef.c_str())}});
+        for (auto& ef : split(efs, ','))
+          if (ef == "default")  // the manifest's ef_search, as `spindle index search` without --ef
+            settings.push_back({"ef=default (" + std::to_string(store.manifest().ef_search) + ")", SearchParams{}});
+          else
+            settings.push_back({"ef=" + ef, SearchParams{.ef_search = std::atoll(ef.c_str())}});
       else if (factory.rfind("IVF", 0) == 0)
         for (auto& p : split(nprobes, ',')) settings.push_back({"nprobe=" + p, SearchParams{.nprobe = std::atoll(p.c_str())}});
       else

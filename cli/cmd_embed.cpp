@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <set>
 
 #include "cli/command.h"
 #include "cli/report.h"
@@ -84,25 +83,40 @@ void run(const EmbedArgs& a) {
   }
   int64_t record_number = -1;
 
+  // The outputs stream: each record's vector, id and row go to the temporaries as soon as its batch
+  // is embedded, so memory does not grow with the number of records (a [N, D] matrix used to be
+  // held, and copied, until the end). All-or-nothing still: the files are renamed into place
+  // together only at the end (commit_all), so a failure leaves none (no .npy without its .ids.txt).
+  OutputFile ids(ids_path_for(a.output));
+  std::unique_ptr<OutputFile> rows;
+  if (a.shard.given)  // ids for `spindle index build --ids`: the rows an unsharded run would give
+    rows = std::make_unique<OutputFile>(rows_path_for(a.output));
+  OutputFile vectors(a.output);
+  std::unique_ptr<NpyRowWriter> matrix;
+  std::unique_ptr<SafetensorsStreamWriter> per_token;
+  if (options.pooling == Pooling::none)
+    per_token = std::make_unique<SafetensorsStreamWriter>(vectors);
+  else
+    matrix = std::make_unique<NpyRowWriter>(vectors, DType::f32, embedder.dimension());
+
   FastxReader reader(a.input, BasePolicy::as_is);
-  std::vector<std::string> names;
-  std::vector<float> pooled;
-  std::vector<std::pair<std::string, Tensor>> per_token;
-  std::set<std::string> seen;
-  int64_t tokens = 0, unknown = 0, records_with_unknown = 0;
+  int64_t written = 0, tokens = 0, unknown = 0, records_with_unknown = 0;
   Progress progress;
   auto keep = [&](const SeqRecord& rec, const Embedding& e) {
     tokens += e.tokens;
     unknown += e.unknown_chars;
     records_with_unknown += e.unknown_chars > 0;
-    if (options.pooling == Pooling::none) {
-      if (!seen.insert(rec.name).second)
+    if (per_token) {
+      if (per_token->contains(rec.name))
         throw Error(a.input + ": duplicate record name '" + rec.name + "' (--pool none keys arrays by name)");
-      per_token.emplace_back(rec.name, e.vectors);
+      per_token->add(rec.name, e.vectors);
     } else {
-      pooled.insert(pooled.end(), e.vectors.data<float>(), e.vectors.data<float>() + e.vectors.numel());
+      SPINDLE_ASSERT(e.vectors.numel() == embedder.dimension());
+      matrix->append(e.vectors.data<float>(), 1);
     }
-    names.push_back(rec.name);
+    ids.write(rec.name + "\n");
+    if (rows) rows->write(std::to_string(first + written) + "\n");
+    ++written;
   };
   std::vector<SeqRecord> batch;
   auto flush = [&] {
@@ -110,7 +124,7 @@ void run(const EmbedArgs& a) {
     parallel_for_each(batch.size(), [&](size_t i) { embeddings[i] = embedder.embed(batch[i].seq); });
     for (size_t i = 0; i < batch.size(); ++i) keep(batch[i], embeddings[i]);
     batch.clear();
-    progress.update(std::to_string(names.size()) + " records, " + std::to_string(tokens) + " tokens");
+    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " tokens");
   };
   SeqRecord rec;
   while (reader.next(rec)) {
@@ -124,35 +138,22 @@ void run(const EmbedArgs& a) {
     }
     flush();  // keeps the output in input order
     keep(rec, embedder.embed(rec.seq));
-    progress.update(std::to_string(names.size()) + " records, " + std::to_string(tokens) + " tokens");
+    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " tokens");
   }
   flush();
   if (unknown > 0)
     std::fprintf(stderr, "[spindle] warning: %lld characters outside ACGTN in %lld records were mapped to [UNK]\n",
                  static_cast<long long>(unknown), static_cast<long long>(records_with_unknown));
 
-  // All-or-nothing: every file is written to its temporary first; only then are they renamed into
-  // place, so a failure while writing any of them leaves none (no .npy without its .ids.txt).
-  OutputFile ids(ids_path_for(a.output));
-  for (auto& n : names) ids.write(n + "\n");
-  std::unique_ptr<OutputFile> rows;
-  if (a.shard.given) {  // ids for `spindle index build --ids`: the rows an unsharded run would give
-    rows = std::make_unique<OutputFile>(rows_path_for(a.output));
-    for (int64_t r = first; r < first + static_cast<int64_t>(names.size()); ++r) rows->write(std::to_string(r) + "\n");
-  }
-  OutputFile vectors(a.output);
-  if (options.pooling == Pooling::none) {
-    write_safetensors(vectors, per_token);
-  } else {
-    const int64_t D = embedder.dimension();
-    Tensor matrix = Tensor::empty({static_cast<int64_t>(names.size()), D});
-    std::copy(pooled.begin(), pooled.end(), matrix.data<float>());
-    write_npy(vectors, matrix);
-  }
+  if (per_token)
+    per_token->finish();
+  else
+    matrix->finish();
   commit_all({&vectors, &ids, rows.get()});
   const double seconds = progress.elapsed_s();
-  std::fprintf(stderr, "[spindle] embedded %zu records, %lld tokens, %.0f tokens/s, peak RSS %s\n", names.size(),
-               static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9), format_bytes(peak_rss_bytes()).c_str());
+  std::fprintf(stderr, "[spindle] embedded %lld records, %lld tokens, %.0f tokens/s, peak RSS %s\n",
+               static_cast<long long>(written), static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9),
+               format_bytes(peak_rss_bytes()).c_str());
   print_final_report();
 }
 

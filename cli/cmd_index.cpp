@@ -1,5 +1,6 @@
 // spindle index build | search | info | merge: FAISS vector stores on disk (index/vector_store.h).
 // The `index` subcommand itself is shared with other files through cli/index_command.h.
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -27,7 +28,7 @@ namespace {
 struct IndexOptions {
   // build
   std::string vectors_path, ids_path, factory, metric = "ip", producer, trained_dir;
-  int64_t train_rows = 100000, ef_construction = 0;
+  int64_t train_rows = 100000, ef_construction = 0, ef_search = 0;
   // search
   std::string queries_path;
   std::vector<std::string> shard_dirs;
@@ -122,6 +123,7 @@ void run_build(const IndexOptions& o) {
     options.producer = o.producer.empty() ? "unspecified (vectors from " + o.vectors_path + ")" : o.producer;
     options.max_train_rows = o.train_rows;
     options.hnsw_ef_construction = o.ef_construction;
+    options.hnsw_ef_search = o.ef_search;
     return VectorStore::build(vectors, ids, options);
   }));
   progress.update("indexed " + std::to_string(store->count()) + " vectors (" + store->factory() + ", " +
@@ -215,6 +217,10 @@ void setup(CLI::App& app) {
   build->add_option("--train-rows", o->train_rows, "Train IVF/PQ on a random sample of this many rows (0 = all)")
       ->capture_default_str();
   build->add_option("--ef-construction", o->ef_construction, "HNSW build-time candidate list (default: FAISS's 40)");
+  build->add_option("--ef-search", o->ef_search,
+                    "HNSW: search-time candidate list recorded in the manifest as the default (default: " +
+                        std::to_string(kDefaultHnswEfSearch) + "; index search --ef overrides it)")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT32_MAX}));  // FAISS keeps efSearch in an int
   build->add_option("--trained", o->trained_dir, "Reuse the training of this index (shards that merge exactly)");
   build->add_option("-o,--output", o->output, "Output index directory")->required();
   build->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
@@ -225,7 +231,8 @@ void setup(CLI::App& app) {
   search->add_option("queries", o->queries_path, "Query vectors .npy [Q, D]")->required();
   search->add_option("-k", o->k, "Neighbours per query")->capture_default_str();
   search->add_option("--nprobe", o->nprobe, "IVF: inverted lists visited per query");
-  search->add_option("--ef", o->ef, "HNSW: efSearch, the search-time candidate list");
+  search->add_option("--ef", o->ef, "HNSW: efSearch, the search-time candidate list (default: the index's, see index info)")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT32_MAX}));  // FAISS keeps efSearch in an int
   search->add_option("--shard", o->shard_dirs, "More index directories searched together with the first");
   search->add_flag("--no-mmap", o->no_mmap, "Read the index into memory instead of mapping it");
   search->add_option("-o,--output", o->output, "Output TSV ('-' = stdout)")->required();

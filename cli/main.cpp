@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
@@ -68,6 +69,10 @@ static void keep_mid_size_buffers_in_heap() {
 
 int main(int argc, char** argv) {
   using namespace spindle;
+  // A write past the file-size limit (`ulimit -f`) kills the process with SIGXFSZ by default:
+  // no message, and its temporaries stay behind. Ignored, the write fails with EFBIG instead, so
+  // spindle reports one line naming the file, removes its temporaries and exits 1.
+  std::signal(SIGXFSZ, SIG_IGN);
   prefer_passive_openmp_waits(argv);
   keep_mid_size_buffers_in_heap();
   // spindle reports every input failure itself, as one line naming the file: htslib's own

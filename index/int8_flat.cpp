@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -255,7 +256,9 @@ void IndexInt8Flat::write(const std::string& path) const {
             static_cast<std::streamsize>(scales.size() * sizeof(float)));
   out.write(reinterpret_cast<const char*>(ids.data()),
             static_cast<std::streamsize>(ids.size() * sizeof(idx_t)));
-  if (!out.flush()) throw Error(path + ": write failed");
+  if (!out.flush()) throw Error(path + ": write failed: " + std::strerror(errno));
+  out.close();
+  if (!out) throw Error(path + ": write failed: " + std::strerror(errno));
 }
 
 IndexInt8Flat* IndexInt8Flat::read(const std::string& path) {

@@ -1,5 +1,6 @@
 #include "index/manifest.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@ std::string manifest_to_json(const VectorStoreManifest& m) {
   j["faiss_bytes"] = m.faiss_bytes;
   j["checksum"] = m.checksum;
   j["written_by"] = m.written_by;
+  if (m.ef_search > 0) j["ef_search"] = m.ef_search;  // HNSW only: other manifests stay as they were
   return j.dump(2) + "\n";
 }
 
@@ -78,6 +80,12 @@ VectorStoreManifest read_manifest(const std::string& path) {
   m.faiss_bytes = field<uint64_t>(j, "faiss_bytes", path);
   m.checksum = field<std::string>(j, "checksum", path);
   if (j.contains("written_by") && j["written_by"].is_string()) m.written_by = j["written_by"].get<std::string>();
+  // Optional (absent before HNSW stores recorded it; VectorStore::open then applies the default).
+  if (j.contains("ef_search")) {
+    m.ef_search = field<int64_t>(j, "ef_search", path);
+    if (m.ef_search < 1 || m.ef_search > INT32_MAX)
+      throw Error(path + ": manifest ef_search must be between 1 and " + std::to_string(INT32_MAX));
+  }
   return m;
 }
 

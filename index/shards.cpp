@@ -150,6 +150,7 @@ VectorStore merge_stores(std::vector<VectorStore> parts) {
   options.factory = first.factory();
   options.metric = first.metric();
   options.producer = first.producer();
+  options.hnsw_ef_search = first.manifest().ef_search;  // keep the first store's search default
   const int64_t n = static_cast<int64_t>(ids.size());
   return VectorStore::build(vectors.data(), n, first.dim(), ids, options);
 }

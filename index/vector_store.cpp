@@ -7,6 +7,7 @@
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPreTransform.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -16,6 +17,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -70,6 +74,18 @@ Tensor as_f32_matrix(const Tensor& t, int64_t dim, const char* what) {
   return m;
 }
 
+// The HNSW index inside IDMap and pre-transform wrappers, or null when `index` is not HNSW.
+faiss::IndexHNSW* hnsw_inside(faiss::Index* index) {
+  for (;;) {
+    if (auto* map = dynamic_cast<faiss::IndexIDMap*>(index))
+      index = map->index;
+    else if (auto* pre = dynamic_cast<faiss::IndexPreTransform*>(index))
+      index = pre->index;
+    else
+      return dynamic_cast<faiss::IndexHNSW*>(index);
+  }
+}
+
 // Copies rows [begin, begin + n) and L2-normalises them when the metric is cosine.
 std::vector<float> prepared_rows(const float* x, int64_t begin, int64_t n, int64_t dim, Metric metric) {
   std::vector<float> rows(x + begin * dim, x + (begin + n) * dim);
@@ -90,8 +106,8 @@ VectorStore VectorStore::create(int64_t dim, const BuildOptions& options) {
   if (options.factory == detail::IndexInt8Flat::kFactory) {
     if (options.metric != Metric::cosine)
       throw Error(std::string("factory ") + detail::IndexInt8Flat::kFactory + " supports only the cosine metric");
-    if (options.hnsw_ef_construction > 0)
-      throw Error(std::string("efConstruction applies only to HNSW indexes, not '") + options.factory + "'");
+    if (options.hnsw_ef_construction > 0 || options.hnsw_ef_search > 0)
+      throw Error(std::string("efConstruction and efSearch apply only to HNSW indexes, not '") + options.factory + "'");
     store.index_.reset(new detail::IndexInt8Flat(dim));  // keeps its own ids: no IndexIDMap
     store.manifest_.faiss_file = "index.i8";
     return store;
@@ -113,10 +129,16 @@ VectorStore VectorStore::create(int64_t dim, const BuildOptions& options) {
   // (it sets no polysemous_ht), so the training would be pure cost.
   if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(faiss::ivflib::try_extract_index_ivf(index.get())))
     ivfpq->do_polysemous_training = false;
-  if (options.hnsw_ef_construction > 0) {
-    auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(const_cast<faiss::Index*>(detail::unwrap_id_map(index.get())));
-    if (!hnsw) throw Error("efConstruction applies only to HNSW indexes, not '" + options.factory + "'");
-    hnsw->hnsw.efConstruction = static_cast<int>(options.hnsw_ef_construction);
+  if (options.hnsw_ef_search < 0 || options.hnsw_ef_search > INT32_MAX)
+    throw Error("efSearch must be between 1 and " + std::to_string(INT32_MAX) + ", got " +
+                std::to_string(options.hnsw_ef_search));
+  faiss::IndexHNSW* hnsw = hnsw_inside(index.get());
+  if (!hnsw && (options.hnsw_ef_construction > 0 || options.hnsw_ef_search > 0))
+    throw Error("efConstruction and efSearch apply only to HNSW indexes, not '" + options.factory + "'");
+  if (hnsw) {
+    if (options.hnsw_ef_construction > 0) hnsw->hnsw.efConstruction = static_cast<int>(options.hnsw_ef_construction);
+    store.manifest_.ef_search = options.hnsw_ef_search > 0 ? options.hnsw_ef_search : kDefaultHnswEfSearch;
+    hnsw->hnsw.efSearch = static_cast<int>(store.manifest_.ef_search);
   }
   detail::use_simd_flat_storage(index.get());
   store.index_.reset(index.release());
@@ -164,6 +186,7 @@ VectorStore VectorStore::empty_like(const VectorStore& trained) {
   options.factory = trained.factory();
   options.metric = trained.metric();
   options.producer = trained.producer();
+  options.hnsw_ef_search = trained.manifest().ef_search;
   VectorStore fresh = create(trained.dim(), options);
   if (fresh.is_trained()) return fresh;  // nothing learnt to share (Flat, HNSW)
   if (!trained.is_trained()) throw Error("cannot copy the training of an untrained '" + trained.factory() + "' index");
@@ -286,9 +309,12 @@ SearchResult VectorStore::search(const float* queries, int64_t n_queries, int64_
   if (params.nprobe > 0)
     faiss_call("nprobe does not apply to index '" + factory() + "'",
                [&] { space.set_index_parameter(index_.get(), "nprobe", static_cast<double>(params.nprobe)); });
-  if (params.ef_search > 0)
+  // HNSW without an explicit ef searches with the manifest's default, never with a value an
+  // earlier call left in the index.
+  const int64_t ef_search = params.ef_search > 0 ? params.ef_search : manifest_.ef_search;
+  if (ef_search > 0)
     faiss_call("ef (efSearch) does not apply to index '" + factory() + "'",
-               [&] { space.set_index_parameter(index_.get(), "efSearch", static_cast<double>(params.ef_search)); });
+               [&] { space.set_index_parameter(index_.get(), "efSearch", static_cast<double>(ef_search)); });
   // Each thread searches its own slices of the queries. FAISS's exact search is one multi-threaded
   // BLAS GEMM per block of queries, and OpenBLAS's threads synchronise by spinning: on a loaded
   // machine a descheduled partner made 2 threads cost 1.8x the CPU time of 1 (align, E. coli,
@@ -344,16 +370,40 @@ void VectorStore::save(const std::string& dir) const {
   m.count = count();
   m.written_by = std::string("spindle ") + SPINDLE_VERSION;
   std::string faiss_path = temp.path() + "/" + m.faiss_file;
-  if (int8)
-    int8->write(faiss_path);
-  else
-    faiss_call(dir + "/" + m.faiss_file, [&] { faiss::write_index(index_.get(), faiss_path.c_str()); });
-  m.faiss_bytes = fs::file_size(faiss_path, ec);
-  if (ec) throw Error(dir + "/" + m.faiss_file + ": cannot stat written index: " + ec.message());
-  m.checksum = file_checksum(faiss_path);
-  OutputFile manifest(temp.path() + "/" + detail::kManifestName);
-  manifest.write(detail::manifest_to_json(m));
-  manifest.commit();
+  // The file's own efSearch then agrees with the manifest (for readers other than spindle), not
+  // with whatever the last search used.
+  if (faiss::IndexHNSW* hnsw = hnsw_inside(index_.get()); hnsw && m.ef_search > 0)
+    hnsw->hnsw.efSearch = static_cast<int>(m.ef_search);
+  try {
+    if (int8) {
+      int8->write(faiss_path);
+    } else {
+      // Through our own FILE*, whose flush and close OutputFile checks: FAISS's file writer only
+      // prints a warning when the final flush in fclose fails (a full disk), and a truncated index
+      // would then be committed with a manifest describing it.
+      OutputFile out(faiss_path);
+      faiss_call(dir + "/" + m.faiss_file, [&] {
+        try {
+          faiss::write_index(index_.get(), out.stream());
+        } catch (const faiss::FaissException&) {
+          if (std::ferror(out.stream())) throw Error(faiss_path + ": write failed: " + std::strerror(errno));
+          throw;
+        }
+      });
+      out.commit();
+    }
+    m.faiss_bytes = fs::file_size(faiss_path, ec);
+    if (ec) throw Error(dir + "/" + m.faiss_file + ": cannot stat written index: " + ec.message());
+    m.checksum = file_checksum(faiss_path);
+    OutputFile manifest(temp.path() + "/" + detail::kManifestName);
+    manifest.write(detail::manifest_to_json(m));
+    manifest.commit();
+  } catch (const Error& e) {
+    // Name the directory the user asked for, not the temporary one they never see.
+    std::string what = e.what();
+    if (size_t at = what.find(temp.path()); at != std::string::npos) what.replace(at, temp.path().size(), dir);
+    throw Error(what);
+  }
   temp.commit();
 }
 
@@ -393,6 +443,13 @@ VectorStore VectorStore::open(const std::string& dir, const OpenOptions& options
                 std::to_string(m.count));
   if (index->metric_type != faiss_metric(m.metric))
     throw Error(faiss_path + ": index metric does not match the manifest (" + metric_name(m.metric) + ")");
+  if (faiss::IndexHNSW* hnsw = hnsw_inside(store.index_.get())) {
+    // Manifests older than the field: the current default, not the 16 FAISS wrote into the file.
+    if (m.ef_search == 0) store.manifest_.ef_search = kDefaultHnswEfSearch;
+    hnsw->hnsw.efSearch = static_cast<int>(m.ef_search);
+  } else if (m.ef_search > 0) {
+    throw Error(manifest_path + ": ef_search is set but the index is not HNSW (" + detail::faiss_class_name(index) + ")");
+  }
   if (auto* ivf = faiss::ivflib::try_extract_index_ivf(store.index_.get())) {
     if (auto* lists = dynamic_cast<const faiss::OnDiskInvertedLists*>(ivf->invlists)) {
       store.mapped_ = true;

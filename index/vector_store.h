@@ -28,9 +28,16 @@ const char* metric_name(Metric metric);  // "cosine" | "l2"
 // Accepts "cosine", "ip" (both mean cosine) and "l2"; throws Error otherwise.
 Metric parse_metric(const std::string& name);
 
+// The efSearch an HNSW store searches with when neither the build nor the search names one.
+// FAISS's own default, 16, gave recall@10 0.93 on 50k x 128 clustered vectors; 64 gave 0.99
+// (BENCHMARKS.md, "index: HNSW search default").
+inline constexpr int64_t kDefaultHnswEfSearch = 64;
+
 // What is recorded beside the index file (manifest.json). Format version 1: the index file is a
 // FAISS index. Version 2 adds factory "Int8Flat", whose file is spindle's own (index/int8_flat.h);
 // stores of FAISS factories are still written as version 1, so older spindles read them.
+// `ef_search` is an optional field (older spindles ignore it; a manifest without it gets
+// kDefaultHnswEfSearch for HNSW), so it needs no new version.
 struct VectorStoreManifest {
   static constexpr int kFormatVersion = 2;  // the newest this build reads and writes
   int format_version = kFormatVersion;
@@ -43,6 +50,10 @@ struct VectorStoreManifest {
   uint64_t faiss_bytes = 0;
   std::string checksum;  // "crc32:<8 hex digits>" of the FAISS file
   std::string written_by;  // "spindle <version>"
+  // HNSW: the efSearch used by searches that give none. (The FAISS file holds an efSearch too, but
+  // before this field it was whatever FAISS defaulted to or the last search had set.) 0 for other
+  // indexes, and in manifests written before the field existed.
+  int64_t ef_search = 0;
 };
 
 struct BuildOptions {
@@ -59,10 +70,14 @@ struct BuildOptions {
   // HNSW: candidate list size while building the graph (0 = FAISS default, 40). Larger builds
   // slower and searches with better recall.
   int64_t hnsw_ef_construction = 0;
+  // HNSW: the search-time candidate list recorded in the manifest as the store's default
+  // (0 = kDefaultHnswEfSearch). A search's own SearchParams::ef_search overrides it.
+  int64_t hnsw_ef_search = 0;
 };
 
-// Per-call search knobs; 0 leaves the index's value unchanged. Setting one the index does not
-// have (nprobe on HNSW, ef on IVF) is an Error.
+// Per-call search knobs; 0 means the store's default (HNSW: the manifest's ef_search; IVF: the
+// index's current nprobe). Setting one the index does not have (nprobe on HNSW, ef on IVF) is an
+// Error.
 struct SearchParams {
   int64_t nprobe = 0;     // IVF: inverted lists visited per query
   int64_t ef_search = 0;  // HNSW: candidate list size

@@ -1,5 +1,6 @@
 #include "kernels/io/npy.h"
 
+#include <cstdint>
 #include <cstring>
 #include <regex>
 
@@ -107,6 +108,28 @@ void write_npy(OutputFile& out, const Tensor& tensor) {
   Tensor cpu = tensor.to(Device::cpu);
   out.write(npy_header(cpu.dtype(), cpu.shape()));
   out.write(cpu.raw(), cpu.nbytes());
+}
+
+NpyRowWriter::NpyRowWriter(OutputFile& out, DType dtype, int64_t cols) : out_(out), dtype_(dtype), cols_(cols) {
+  if (out.path() == "-") throw Error("stdout: a streamed .npy array needs a file, not stdout");
+  const std::string header = npy_header(dtype, {0, cols});
+  // The real header replaces this one in place, so its length may not depend on the row count.
+  // It does not: a 2-D header is 68 bytes plus the digits of both dimensions (at most 106 for
+  // 64-bit counts) padded to 128.
+  SPINDLE_ASSERT(header.size() == npy_header(dtype, {INT64_MAX, cols}).size());
+  header_bytes_ = header.size();
+  out_.write(header);
+}
+
+void NpyRowWriter::append(const void* rows, int64_t n) {
+  out_.write(rows, static_cast<size_t>(n * cols_) * dtype_size(dtype_));
+  rows_ += n;
+}
+
+void NpyRowWriter::finish() {
+  const std::string header = npy_header(dtype_, {rows_, cols_});
+  SPINDLE_ASSERT(header.size() == header_bytes_);
+  out_.overwrite(0, header.data(), header.size());
 }
 
 }  // namespace spindle

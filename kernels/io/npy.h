@@ -18,4 +18,24 @@ void write_npy(OutputFile& out, const Tensor& tensor);
 // The header bytes for an array (used by writers that stream rows).
 std::string npy_header(DType dtype, const Shape& shape);
 
+// Streams a 2-D array [rows, cols] whose row count is known only at the end into `out` (a file,
+// not stdout): a header with a placeholder count, the rows as they come, then finish() writes the
+// real header in place. The file is byte-identical to write_npy's for the same array. `out` must
+// outlive the writer; commit it after finish().
+class NpyRowWriter {
+ public:
+  NpyRowWriter(OutputFile& out, DType dtype, int64_t cols);
+  // Appends `n` rows of `cols` elements of the dtype, row-major.
+  void append(const void* rows, int64_t n);
+  void finish();
+  int64_t rows() const { return rows_; }
+
+ private:
+  OutputFile& out_;
+  DType dtype_;
+  int64_t cols_;
+  int64_t rows_ = 0;
+  size_t header_bytes_;
+};
+
 }  // namespace spindle

@@ -38,6 +38,14 @@ void OutputFile::write(const void* data, size_t bytes) {
     throw Error(path_ + ": write failed: " + std::strerror(errno));
 }
 
+void OutputFile::overwrite(uint64_t offset, const void* data, size_t bytes) {
+  if (to_stdout_) throw Error("stdout: cannot rewrite output already written (write to a file)");
+  if (fseeko(stream_, static_cast<off_t>(offset), SEEK_SET) != 0)
+    throw Error(path_ + ": seek failed: " + std::strerror(errno));
+  write(data, bytes);
+  if (fseeko(stream_, 0, SEEK_END) != 0) throw Error(path_ + ": seek failed: " + std::strerror(errno));
+}
+
 void OutputFile::finish() {
   if (committed_ || to_stdout_ || !stream_) return;
   bool ok = std::fflush(stream_) == 0;
@@ -75,6 +83,9 @@ void OutputFile::commit() {
 TempPath::TempPath(std::string final_path, DirCheck replaceable)
     : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)), replaceable_(std::move(replaceable)) {
   check_target();
+  // A leftover under our name can only be from a killed process that had our pid: never build on it.
+  std::error_code ec;
+  std::filesystem::remove_all(temp_path_, ec);
 }
 
 void TempPath::check_target() const { check_output_dir(final_path_, replaceable_); }

@@ -3,6 +3,7 @@
 // removed, so a failed run never leaves partial output. Path "-" writes straight to stdout.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -20,6 +21,9 @@ class OutputFile {
   FILE* stream() const { return stream_; }
   void write(const void* data, size_t bytes);
   void write(const std::string& text) { write(text.data(), text.size()); }
+  // Overwrites `bytes` already written at byte `offset` (a header whose counts are known only at
+  // the end), then goes on appending. Not for stdout (Error). Throws Error on an I/O failure.
+  void overwrite(uint64_t offset, const void* data, size_t bytes);
   // Flushes, closes and renames into place. Throws Error on any I/O failure.
   void commit();
   // First half of commit(): flushes and closes the temporary (Error on failure); commit() renames.

@@ -34,6 +34,36 @@ inline void expect_one_line_error(const CommandResult& r, const std::string& nee
   EXPECT_EQ(lines, 1) << r.err;
 }
 
+// As expect_one_line_error, for commands that also print progress: every stderr line is either
+// "[spindle] ..." progress or the one "spindle: ..." error line, which mentions `needle`.
+inline void expect_error_line(const CommandResult& r, const std::string& needle, int code = 1) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  std::istringstream lines(r.err);
+  std::string line;
+  int errors = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("spindle: ", 0) == 0) {
+      ++errors;
+      EXPECT_NE(line.find(needle), std::string::npos) << line;
+    } else {
+      EXPECT_EQ(line.rfind("[spindle]", 0), 0u) << "unexpected stderr line: " << line;
+    }
+  }
+  EXPECT_EQ(errors, 1) << r.err;
+}
+
+// A random-weight HyenaDNA (d_model 32, 2 layers, context 2050) made by the CLI itself once per
+// test binary and shared by the tests that embed.
+inline const std::string& tiny_model_dir() {
+  static std::string dir = [] {
+    std::string d = temp_dir() + "/model";
+    auto r = run_spindle("model init-random --d-model 32 --n-layer 2 --max-seq-len 2050 --seed 3 -o " + d);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return d;
+  }();
+  return dir;
+}
+
 // No file in `dir` other than those listed.
 inline void expect_only_files(const std::string& dir, std::vector<std::string> allowed) {
   for (auto& e : std::filesystem::directory_iterator(dir)) {

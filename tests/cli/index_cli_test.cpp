@@ -5,10 +5,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "index/vector_store.h"
 #include "kernels/io/npy.h"
+#include "tests/index/mixture_vectors.h"
+#include "tests/cli/cli_util.h"
 #include "tests/test_paths.h"
 
 namespace spindle {
@@ -29,19 +32,7 @@ std::string slurp(const std::string& path) {
 
 // Exit code `code`; stderr holds progress lines at most and exactly one error line naming `needle`.
 void expect_error(const test::CommandResult& r, const std::string& needle, int code = 1) {
-  EXPECT_EQ(r.exit_code, code) << r.err;
-  std::istringstream lines(r.err);
-  std::string line;
-  int errors = 0;
-  while (std::getline(lines, line)) {
-    if (line.rfind("spindle: ", 0) == 0) {
-      ++errors;
-      EXPECT_NE(line.find(needle), std::string::npos) << line;
-    } else {
-      EXPECT_EQ(line.rfind("[spindle]", 0), 0u) << "unexpected stderr line: " << line;
-    }
-  }
-  EXPECT_EQ(errors, 1) << r.err;
+  test::expect_error_line(r, needle, code);
 }
 
 Tensor random_matrix(int64_t n, int64_t d, uint64_t seed) {
@@ -155,6 +146,56 @@ TEST_F(IndexCli, HnswWithEf) {
   ASSERT_EQ(hits.size(), 15u);
   for (int q = 0; q < 5; ++q) EXPECT_EQ(hits[q * 3].id, q);
   expect_error(spindle_index("search " + dir + "/h " + dir + "/queries.npy -k 3 --nprobe 4 -o -"), "nprobe does not apply");
+}
+
+// Recall@k of `hits` against `exact` (both parsed from search TSVs of the same queries).
+double tsv_recall(const std::vector<Hit>& hits, const std::vector<Hit>& exact) {
+  std::set<std::pair<int64_t, int64_t>> found;
+  for (const Hit& h : hits) found.insert({h.query, h.id});
+  int64_t n = 0;
+  for (const Hit& e : exact) n += found.count({e.query, e.id});
+  return exact.empty() ? 0.0 : double(n) / double(exact.size());
+}
+
+// The manifest's ef_search is the default of `index search`; `--ef` overrides it; `index build
+// --ef-search` chooses it. Single-threaded builds make the graphs identical, so outputs compare.
+TEST_F(IndexCli, HnswSearchDefaultFromManifestAndEfOverride) {
+  write_npy(dir + "/m.npy", test::mixture_vectors(10000, 64, 3, 42, 1));
+  write_npy(dir + "/mq.npy", test::mixture_vectors(200, 64, 3, 42, 2));
+  ASSERT_EQ(spindle_index("build " + dir + "/m.npy --factory Flat -t 1 -o " + dir + "/flat").exit_code, 0);
+  auto b = spindle_index("build " + dir + "/m.npy --factory HNSW32 -t 1 -o " + dir + "/h");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto manifest = nlohmann::json::parse(slurp(dir + "/h/manifest.json"));
+  EXPECT_EQ(manifest["ef_search"], kDefaultHnswEfSearch);
+  EXPECT_NE(spindle_index("info " + dir + "/h").out.find("efSearch\t" + std::to_string(kDefaultHnswEfSearch) + "\n"),
+            std::string::npos);
+
+  auto search = [&](const std::string& index, const std::string& extra) {
+    auto r = spindle_index("search " + dir + "/" + index + " " + dir + "/mq.npy -k 10 -t 1 " + extra + " -o -");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::vector<Hit> exact = parse_hits(search("flat", ""));
+  ASSERT_EQ(exact.size(), 2000u);
+  const std::string by_default = search("h", "");
+  const std::string ef16 = search("h", "--ef 16");
+  EXPECT_EQ(search("h", "--ef " + std::to_string(kDefaultHnswEfSearch)), by_default);
+  const double recall_default = tsv_recall(parse_hits(by_default), exact);
+  EXPECT_GE(recall_default, 0.95);
+  EXPECT_LT(tsv_recall(parse_hits(ef16), exact), recall_default - 0.02);
+
+  // A default chosen at build time: searching without --ef equals --ef 16 on the default build.
+  ASSERT_EQ(spindle_index("build " + dir + "/m.npy --factory HNSW32 --ef-search 16 -t 1 -o " + dir + "/h16").exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/h16/manifest.json"))["ef_search"], 16);
+  EXPECT_EQ(search("h16", ""), ef16);
+  EXPECT_EQ(search("h16", "--ef " + std::to_string(kDefaultHnswEfSearch)), by_default);
+
+  auto zero = spindle_index("search " + dir + "/h " + dir + "/mq.npy --ef 0 -o -");
+  EXPECT_EQ(zero.exit_code, 2) << zero.err;
+  EXPECT_NE(zero.err.find("--ef: Value 0 not in range 1 to 2147483647"), std::string::npos) << zero.err;
+  expect_error(spindle_index("build " + dir + "/m.npy --factory Flat --ef-search 32 -t 1 -o " + dir + "/f2"),
+               "apply only to HNSW indexes, not 'Flat'");
+  EXPECT_FALSE(fs::exists(dir + "/f2"));
 }
 
 TEST_F(IndexCli, IndexesTheOutputOfEmbed) {

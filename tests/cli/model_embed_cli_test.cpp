@@ -2,23 +2,15 @@
 #include <gtest/gtest.h>
 
 #include "kernels/io/npy.h"
+#include "models/checkpoint.h"
+#include "models/embedder.h"
+#include "models/registry.h"
 #include "tests/cli/cli_util.h"
 
 using namespace spindle;
 using namespace spindle::test;
 
 namespace {
-
-// A random-weight HyenaDNA made by the CLI itself, shared by the tests in this file.
-const std::string& tiny_model_dir() {
-  static std::string dir = [] {
-    std::string d = temp_dir() + "/model";
-    auto r = run_spindle("model init-random --d-model 32 --n-layer 2 --max-seq-len 2050 --seed 3 -o " + d);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return d;
-  }();
-  return dir;
-}
 
 // The bundled human chrM cut into records of `n` bases (real sequence).
 std::string chrM_records(const std::string& dir, int records, int n) {
@@ -140,6 +132,55 @@ TEST(Cli, EmbedRealSequencesFromFastaGzAndStdin) {
   r = run_spindle("embed --model " + tiny_model_dir() + " " + fasta + " --pool none --max-len 512 -o " + dir + "/tok.safetensors");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir + "/tok.safetensors"));
+}
+
+// Issue 16: embed streams its outputs (rows written as batches finish). The file must still be
+// what a one-shot write of the whole matrix gives, with the values the library computes, in input
+// order across several batches and a long record embedded on its own.
+TEST(Cli, EmbedStreamsTheOutputOfTheLibrary) {
+  std::string dir = temp_dir();
+  std::string genome = read_text(chrM_records(dir, 1, 16000));
+  genome = genome.substr(genome.find('\n') + 1, 16000);
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int i = 0; i < 600; ++i) {
+    records.push_back({"r" + std::to_string(i), genome.substr(i * 20, 30 + i % 17)});
+    if (i == 300) records.push_back({"long", genome.substr(0, 9000)});  // >= 8192: its own forward pass
+  }
+  std::string fasta, names;
+  for (auto& [name, seq] : records) {
+    fasta += ">" + name + "\n" + seq + "\n";
+    names += name + "\n";
+  }
+  write_text(dir + "/in.fa", fasta);
+  std::string out = temp_dir();
+  auto r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/in.fa -o " + out + "/e.npy -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_spindle("embed --model " + tiny_model_dir() + " " + dir + "/in.fa --pool none -o " + out + "/t.safetensors -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_only_files(out, {"e.npy", "e.ids.txt", "t.safetensors", "t.ids.txt"});
+  EXPECT_EQ(read_text(out + "/e.ids.txt"), names);
+  EXPECT_EQ(read_text(out + "/t.ids.txt"), names);
+
+  Tensor emb = read_npy(out + "/e.npy");
+  ASSERT_EQ(emb.shape(), (Shape{static_cast<int64_t>(records.size()), 32}));
+  write_npy(out + "/rewritten.npy", emb);  // the bytes a one-shot write of the same matrix gives
+  EXPECT_EQ(read_text(out + "/e.npy"), read_text(out + "/rewritten.npy"));
+
+  auto model = load_model(tiny_model_dir());
+  Embedder pooled(*model, EmbedOptions{});
+  Embedder per_token(*model, EmbedOptions{.pooling = Pooling::none});
+  Checkpoint tokens = Checkpoint::open(out + "/t.safetensors");
+  ASSERT_EQ(records[301].first, "long");
+  for (int64_t i : {0, 1, 255, 256, 257, 300, 301, 302, 511, 512, 600}) {  // around batch edges, and "long"
+    const auto& [name, seq] = records[i];
+    Tensor want = pooled.embed(seq).vectors;
+    for (int64_t j = 0; j < 32; ++j)
+      ASSERT_NEAR(emb.data<float>()[i * 32 + j], want.data<float>()[j], 1e-4f) << name << " column " << j;
+    Tensor want_tokens = per_token.embed(seq).vectors;
+    Tensor got = tokens.get(name, want_tokens.shape());
+    for (int64_t j = 0; j < got.numel(); ++j)
+      ASSERT_NEAR(got.data<float>()[j], want_tokens.data<float>()[j], 1e-4f) << name << " element " << j;
+  }
 }
 
 TEST(Cli, EmbedBadInputIsAnErrorWithNoOutput) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "index/vector_store.h"
+#include "tests/index/mixture_vectors.h"
 #include "kernels/error.h"
 #include "kernels/tensor.h"
 

@@ -94,10 +94,13 @@ TEST(Merge, FlatMergeEqualsOneIndex) {
 TEST(Merge, HnswShardsAreRebuiltFromTheirExactVectors) {
   Tensor base = clustered_vectors(1200, 16, 10, 38);
   std::vector<VectorStore> shards;
-  shards.push_back(VectorStore::build(base.slice(0, 500), ids_for(0, 500), options_for("HNSW16")));
-  shards.push_back(VectorStore::build(base.slice(500, 1200), ids_for(500, 1200), options_for("HNSW16")));
+  BuildOptions o = options_for("HNSW16");
+  o.hnsw_ef_search = 40;
+  shards.push_back(VectorStore::build(base.slice(0, 500), ids_for(0, 500), o));
+  shards.push_back(VectorStore::build(base.slice(500, 1200), ids_for(500, 1200), o));
   VectorStore merged = merge_stores(std::move(shards));
   ASSERT_EQ(merged.count(), 1200);
+  EXPECT_EQ(merged.manifest().ef_search, 40);  // the rebuilt graph keeps the shards' search default
   SearchResult self = merged.search(base, 1, {.ef_search = 64});
   int64_t hits = 0;
   for (int64_t i = 0; i < 1200; ++i) hits += self.id(i, 0) == 10 * i + 3;

@@ -83,6 +83,23 @@ TEST(VectorStoreErrors, ParameterTheIndexDoesNotHave) {
   expect_error([&] { store.search(clustered_vectors(1, 8, 1, 8), 1, {.nprobe = 4}); }, "nprobe does not apply");
 }
 
+TEST(VectorStoreErrors, EfSearchOnlyForHnsw) {
+  BuildOptions o = flat();
+  o.hnsw_ef_search = 32;
+  expect_error([&] { VectorStore::create(8, o); }, "apply only to HNSW indexes, not 'Flat'");
+  o.factory = "Int8Flat";
+  expect_error([&] { VectorStore::create(8, o); }, "apply only to HNSW indexes, not 'Int8Flat'");
+
+  std::string dir = saved_store();
+  rewrite_manifest(dir, [](nlohmann::json& j) { j["ef_search"] = 64; });
+  expect_error([&] { VectorStore::open(dir); }, "manifest.json: ef_search is set but the index is not HNSW");
+  std::string hnsw = saved_store("HNSW16");
+  rewrite_manifest(hnsw, [](nlohmann::json& j) { j["ef_search"] = 0; });
+  expect_error([&] { VectorStore::open(hnsw); }, "manifest.json: manifest ef_search must be between 1 and 2147483647");
+  rewrite_manifest(hnsw, [](nlohmann::json& j) { j["ef_search"] = "many"; });
+  expect_error([&] { VectorStore::open(hnsw); }, "manifest field 'ef_search' has the wrong type");
+}
+
 TEST(VectorStoreErrors, WrongIdCount) {
   expect_error([&] { VectorStore::build(clustered_vectors(10, 8, 2, 9), {1, 2, 3}, flat()); }, "3 ids given for 10 vectors");
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -48,6 +49,36 @@ TEST(Npy, RoundTripFloatAndInt) {
   int files = 0;
   for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 2);
+}
+
+static std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Streamed rows give the very bytes write_npy gives for the whole matrix, for any row count
+// (the header is rewritten in place at the end), and nothing under the final name before commit.
+TEST(Npy, RowWriterStreamsTheBytesOfWriteNpy) {
+  std::string dir = test::temp_dir();
+  for (int64_t n : {0, 1, 7, 1000}) {
+    Tensor m = Tensor::empty({n, 5});
+    for (int64_t i = 0; i < n * 5; ++i) m.data<float>()[i] = 0.25f * static_cast<float>(i) - 3.0f;
+    write_npy(dir + "/whole.npy", m);
+    std::filesystem::remove(dir + "/streamed.npy");  // the previous round's
+    {
+      OutputFile out(dir + "/streamed.npy");
+      NpyRowWriter rows(out, DType::f32, 5);
+      for (int64_t i = 0; i < n; i += 3) rows.append(m.data<float>() + i * 5, std::min<int64_t>(3, n - i));
+      EXPECT_EQ(rows.rows(), n);
+      rows.finish();
+      EXPECT_FALSE(std::filesystem::exists(dir + "/streamed.npy"));
+      out.commit();
+    }
+    EXPECT_EQ(file_bytes(dir + "/streamed.npy"), file_bytes(dir + "/whole.npy")) << n << " rows";
+    EXPECT_EQ(read_npy(dir + "/streamed.npy").shape(), (Shape{n, 5}));
+  }
+  OutputFile out("-");
+  EXPECT_THROW(NpyRowWriter(out, DType::f32, 5), Error);
 }
 
 TEST(Npy, TruncatedAndEmptyFilesAreErrors) {
