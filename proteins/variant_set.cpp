@@ -31,7 +31,10 @@ bool parse_number(const std::string& text, double& out) {
 
 VariantSet load_variants(const std::string& spec, const std::string& mutant_column, const WildType& wt) {
   VariantSet set;
-  if (spec == "-" || std::filesystem::exists(spec)) {
+  // A long inline list is no file name (ENAMETOOLONG): the error_code overload says "absent"
+  // where the throwing one would stop the run.
+  std::error_code no_such_file;
+  if (spec == "-" || std::filesystem::exists(spec, no_such_file)) {
     set.table = read_csv_table(spec);
     size_t col = set.table->column(mutant_column);
     set.variants.reserve(set.table->rows.size());

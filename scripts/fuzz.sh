@@ -3,12 +3,17 @@
 # committed seeds (fuzz/corpus/<target>) and growing a working corpus in BUILD_DIR/fuzz-corpus.
 # A crash leaves its input in BUILD_DIR/fuzz-findings/<target>/ and fails the run: fix the bug, then
 # commit the input to fuzz/regressions/<target>/ so `make test` replays it from then on.
-# Usage: bash scripts/fuzz.sh BUILD_DIR SECONDS
+# Usage: bash scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]   (default: every target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?build directory}
 seconds=${2:?seconds per target}
-targets=$(find "$build" -maxdepth 1 -name 'fuzz_*' -type f -executable ! -name 'fuzz_replay_*' | sort)
+shift 2
+if [ $# -gt 0 ]; then
+  targets=$(for name in "$@"; do echo "$build/fuzz_$name"; done)
+else
+  targets=$(find "$build" -maxdepth 1 -name 'fuzz_*' -type f -executable ! -name 'fuzz_replay_*' | sort)
+fi
 [ -n "$targets" ] || { echo "fuzz: no fuzz_* targets in $build (configure with -DSPINDLE_FUZZ=ON)" >&2; exit 1; }
 
 # Parsers refuse absurd sizes before allocating: 2 GB RSS or one 1 GB malloc is a finding.
@@ -27,6 +32,9 @@ for exe in $targets; do
     grep -E "ERROR|runtime error|==ERROR|Test unit written" "$build/fuzz-$name.log" | head -5 >&2 || true
   fi
   grep -E "stat::number_of_executed_units|cov:" "$build/fuzz-$name.log" | tail -2 | sed "s/^/fuzz: $name: /" >&2 || true
+  # Time run per target, summed over runs (the goal is >= 10 minutes each on the developer machine).
+  units=$(grep -ao 'number_of_executed_units: [0-9]*' "$build/fuzz-$name.log" | awk '{print $2}' | tail -1)
+  printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$seconds" "${units:-0}" >>"$build/fuzz-history.tsv"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: findings in: ${failed[*]} (inputs under $build/fuzz-findings/, logs $build/fuzz-<target>.log)" >&2

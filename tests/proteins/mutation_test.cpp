@@ -1,4 +1,5 @@
 #include "proteins/mutation.h"
+#include "proteins/variant_set.h"
 
 #include <gtest/gtest.h>
 
@@ -112,3 +113,15 @@ TEST(Mutation, ReadsBundledWildType) {
 
 }  // namespace
 }  // namespace spindle
+
+// Found by fuzz/mutations_fuzz.cpp: an inline list longer than a file name may be (255 bytes)
+// made std::filesystem::exists throw, so a long multi-mutant list stopped the run.
+TEST(Mutation, LongInlineListIsAListNotAFileName) {
+  spindle::WildType wt{.name = "wt", .sequence = std::string(400, 'A'), .first_position = 1};
+  std::string list;
+  for (int pos = 1; pos <= 100; ++pos) list += (pos > 1 ? ":" : "") + std::string("A") + std::to_string(pos) + "G";
+  ASSERT_GT(list.size(), 255u);
+  spindle::VariantSet set = spindle::load_variants(list, "mutant", wt);
+  ASSERT_EQ(set.variants.size(), 1u);
+  EXPECT_EQ(set.variants[0].substitutions.size(), 100u);
+}
