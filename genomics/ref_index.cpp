@@ -7,6 +7,7 @@
 
 #include "genomics/fastx_reader.h"
 #include "kernels/error.h"
+#include "kernels/io/json_number.h"
 #include "kernels/io/output_file.h"
 
 namespace spindle {
@@ -162,7 +163,7 @@ RefIndex RefIndex::open(const std::string& dir) {
   try {
     if (m.value("kind", "") != RefIndexManifest::kKind)
       throw Error(dir + ": not a spindle reference index (kind '" + m.value("kind", "") + "')");
-    int version = m.at("format_version").get<int>();
+    int version = json_integer<int>(m.at("format_version"));
     if (version != RefIndexManifest::kFormatVersion)
       throw Error(dir + ": reference index format version " + std::to_string(version) + " (written by " +
                   m.value("written_by", "?") + "); this spindle reads version " +
@@ -170,8 +171,8 @@ RefIndex RefIndex::open(const std::string& dir) {
     auto& man = index.manifest_;
     man.format_version = version;
     man.encoder = m.at("encoder").get<std::string>();
-    man.window_bp = m.at("window_bp").get<int>();
-    man.stride_bp = m.at("stride_bp").get<int>();
+    man.window_bp = json_integer<int>(m.at("window_bp"));
+    man.stride_bp = json_integer<int>(m.at("stride_bp"));
     man.both_strands = m.at("both_strands").get<bool>();
     man.written_by = m.value("written_by", "");
     index.encoder_ = encoder_from_description(man.encoder);
@@ -181,16 +182,16 @@ RefIndex RefIndex::open(const std::string& dir) {
     bool same = contigs.size() == index.ref_.contigs().size();
     for (size_t i = 0; same && i < contigs.size(); ++i) {
       auto& c = index.ref_.contigs()[i];
-      same = contigs[i].at("name").get<std::string>() == c.name && contigs[i].at("length").get<int64_t>() == c.length &&
+      same = contigs[i].at("name").get<std::string>() == c.name && json_integer<int64_t>(contigs[i].at("length")) == c.length &&
              contigs[i].at("crc32").get<std::string>() == crc_hex(c.crc32);
     }
     if (!same) throw Error(dir + ": reference.2bit does not match the manifest (index damaged or edited)");
     index.windows_ = WindowLayout(contig_lengths(index.ref_), man.window_bp, man.stride_bp);
-    if (m.at("windows").get<int64_t>() != index.windows_.count())
+    if (json_integer<int64_t>(m.at("windows")) != index.windows_.count())
       throw Error(dir + ": window count differs from the manifest");
     index.minimizers_ = MinimizerIndex::load(file_of(m.at("minimizers")), checksum_of(m.at("minimizers")));
     const auto& params = index.minimizers_.params();
-    if (params.k != m.at("minimizers").at("k").get<int>() || params.w != m.at("minimizers").at("w").get<int>())
+    if (params.k != json_integer<int>(m.at("minimizers").at("k")) || params.w != json_integer<int>(m.at("minimizers").at("w")))
       throw Error(dir + ": minimizer index parameters differ from the manifest");
   } catch (const json::exception& e) {
     throw Error(manifest_path + ": missing or invalid field (" + std::string(e.what()) + ")");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "kernels/io/json_number.h"
 #include "kernels/io/mapped_file.h"
 
 namespace fs = std::filesystem;
@@ -56,14 +57,14 @@ std::map<std::string, TensorEntry> read_safetensors_header(const std::shared_ptr
     try {
       e.dtype = value["dtype"].get<std::string>();
       for (auto& d : value["shape"]) {
-        int64_t v = d.get<int64_t>();
+        const int64_t v = json_integer<int64_t>(d);
         if (v < 0) throw bad("negative dimension");
         e.shape.push_back(v);
       }
       auto offsets = value["data_offsets"];
       if (!offsets.is_array() || offsets.size() != 2) throw bad("data_offsets must be [begin, end]");
-      e.begin = offsets[0].get<size_t>();
-      e.end = offsets[1].get<size_t>();
+      e.begin = json_integer<size_t>(offsets[0]);
+      e.end = json_integer<size_t>(offsets[1]);
     } catch (const nlohmann::json::exception& ex) {
       throw bad(std::string("malformed header entry: ") + ex.what());
     }

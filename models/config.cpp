@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "kernels/error.h"
+#include "kernels/io/json_number.h"
 
 namespace spindle {
 
@@ -77,7 +78,11 @@ const nlohmann::json& Config::require(const std::string& key) const {
 int64_t Config::get_int(const std::string& key) const {
   const auto& v = require(key);
   if (!v.is_number()) throw Error(path_ + ": config key '" + key + "' must be a number");
-  return v.get<int64_t>();
+  try {
+    return json_integer<int64_t>(v);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path_ + ": config key '" + key + "': " + e.what());
+  }
 }
 
 int64_t Config::get_int(const std::string& key, int64_t fallback) const {
@@ -90,6 +95,19 @@ double Config::get_double(const std::string& key) const {
   if (special_number(v, &special)) return special;
   if (!v.is_number()) throw Error(path_ + ": config key '" + key + "' must be a number");
   return v.get<double>();
+}
+
+std::pair<double, double> Config::get_double_pair(const std::string& key) const {
+  const auto& v = require(key);
+  const std::string bad = path_ + ": config key '" + key + "' must be [low, high]";
+  if (!v.is_array() || v.size() != 2) throw Error(bad);
+  double pair[2];
+  for (size_t i = 0; i < 2; ++i) {
+    if (special_number(v[i], &pair[i])) continue;
+    if (!v[i].is_number()) throw Error(bad);
+    pair[i] = v[i].get<double>();
+  }
+  return {pair[0], pair[1]};
 }
 
 double Config::get_double(const std::string& key, double fallback) const {
@@ -117,7 +135,11 @@ std::vector<int64_t> Config::get_int_list(const std::string& key) const {
   if (!v.is_array()) throw Error(path_ + ": config key '" + key + "' must be a list");
   for (auto& x : v) {
     if (!x.is_number_integer()) throw Error(path_ + ": config key '" + key + "' must list integers");
-    out.push_back(x.get<int64_t>());
+    try {
+      out.push_back(json_integer<int64_t>(x));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(path_ + ": config key '" + key + "': " + e.what());
+    }
   }
   return out;
 }

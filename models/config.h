@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace spindle {
@@ -25,6 +26,8 @@ class Config {
   bool get_bool(const std::string& key, bool fallback) const;
   std::string get_string(const std::string& key, const std::string& fallback) const;
   std::vector<int64_t> get_int_list(const std::string& key) const;  // empty when absent
+  // A [low, high] pair of numbers (Infinity allowed), e.g. Mamba2's time_step_limit [0.0, Infinity].
+  std::pair<double, double> get_double_pair(const std::string& key) const;
   // The class names of the Hugging Face "architectures" list (empty when absent or not a list;
   // non-string entries are skipped): what architecture detectors match on.
   std::vector<std::string> architectures() const;

@@ -8,6 +8,7 @@
 
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
+#include "kernels/io/json_number.h"
 #include "proteins/sequence_weights.h"
 
 namespace spindle {
@@ -133,19 +134,20 @@ FamilyModel load_family_model(const std::string& path) {
     FocusAlignment& c = model.columns;
     c.focus_name = h.at("focus_name").get<std::string>();
     c.focus_sequence = h.at("focus_sequence").get<std::string>();
-    if (h.contains("focus_start")) c.focus_start = h.at("focus_start").get<int64_t>();
-    c.column_residue = h.at("column_residue").get<std::vector<int64_t>>();
+    if (h.contains("focus_start")) c.focus_start = json_integer<int64_t>(h.at("focus_start"));
+    if (!h.at("column_residue").is_array()) throw Error(path + ": bad model header: column_residue is not a list");
+    for (const json& r : h.at("column_residue")) c.column_residue.push_back(json_integer<int64_t>(r));
     c.n_columns = c.column_residue.size();
     for (int64_t r : c.column_residue)
       if (r < 0 || static_cast<size_t>(r) >= c.focus_sequence.size()) throw Error(path + ": column outside the focus sequence");
-    model.n_sequences = h.at("n_sequences").get<size_t>();
+    model.n_sequences = json_integer<size_t>(h.at("n_sequences"));
     model.n_effective = h.at("n_effective").get<double>();
     model.fit_seconds = h.value("fit_seconds", 0.0);
     const size_t L = c.n_columns;
     uint64_t expected = 28 + length;
     for (const json& a : h.at("arrays")) {
       std::string name = a.at("name").get<std::string>();
-      size_t count = a.at("count").get<size_t>();
+      const size_t count = json_integer<size_t>(a.at("count"));
       size_t want = name == "independent.log_frequency" ? L * kStates
                     : name == "potts.fields"            ? L * kStates
                     : name == "potts.couplings"         ? PottsModel::n_pairs(L) * kStates * kStates

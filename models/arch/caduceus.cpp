@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/io/json_number.h"
 #include "kernels/io/mapped_file.h"
 #include "kernels/ops.h"
 #include "models/layers/block_norm.h"
@@ -64,7 +65,14 @@ CaduceusConfig read_config(const Config& c) {
   for (int64_t i = 0; i < s.vocab_padded; ++i) s.complement[i] = i;
   if (c.has("complement_map") && c.json()["complement_map"].is_object()) {
     for (auto& [key, value] : c.json()["complement_map"].items()) {
-      const int64_t from = std::stoll(key), to = value.get<int64_t>();
+      int64_t from = -1, to = -1;
+      try {
+        size_t used = 0;
+        from = std::stoll(key, &used);
+        if (used != key.size()) from = -1;
+        to = json_integer<int64_t>(value);
+      } catch (const std::exception&) {  // not a number, or out of range: refused below
+      }
       if (from < 0 || from >= s.vocab_padded || to < 0 || to >= s.vocab_padded)
         throw Error(c.path() + ": complement_map entry " + key + " -> " + std::to_string(to) + " outside the vocabulary");
       s.complement[from] = to;

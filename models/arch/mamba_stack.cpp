@@ -87,10 +87,9 @@ MambaStackConfig read_mamba_ssm_config(const Config& c) {
   s.mamba2.bias = ssm.get_bool("bias", false);
   s.mamba2.conv_bias = ssm.get_bool("conv_bias", true);
   if (ssm.has("dt_limit")) {
-    const auto& lim = ssm.json()["dt_limit"];
-    if (!lim.is_array() || lim.size() != 2) throw Error(c.path() + ": ssm_cfg.dt_limit must be [min, max]");
-    s.mamba2.dt_min = lim[0].get<float>();
-    s.mamba2.dt_max = lim[1].get<float>();
+    const auto [low, high] = ssm.get_double_pair("dt_limit");
+    s.mamba2.dt_min = static_cast<float>(low);
+    s.mamba2.dt_max = static_cast<float>(high);
   }
 
   const Config attn = c.sub("attn_cfg");
@@ -154,10 +153,9 @@ MambaStackConfig read_hf_mamba_config(const Config& c) {
       throw Error(c.path() + ": num_heads * head_dim (" + std::to_string(c.get_int("num_heads") * m.head_dim) +
                   ") != expand * hidden_size (" + std::to_string(m.d_ssm) + ")");
     if (c.has("time_step_limit")) {
-      const auto& lim = c.json()["time_step_limit"];
-      if (!lim.is_array() || lim.size() != 2) throw Error(c.path() + ": time_step_limit must be [min, max]");
-      m.dt_min = lim[0].get<float>();
-      m.dt_max = lim[1].get<float>();
+      const auto [low, high] = c.get_double_pair("time_step_limit");
+      m.dt_min = static_cast<float>(low);
+      m.dt_max = static_cast<float>(high);
     }
   }
   validate(c, s);

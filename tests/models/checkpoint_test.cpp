@@ -168,6 +168,39 @@ TEST(Config, AcceptsPythonNonFiniteValuesAndNamesMissingKeys) {
   EXPECT_THROW(Config::from_text("{\"a\": "), Error);
 }
 
+// Found by fuzz/config_fuzz.cpp: a size written as 8.1e105 reached an undefined float-to-integer
+// conversion inside nlohmann's get<int64_t>(). Whole numbers are accepted as Python may write them.
+TEST(Config, IntegersMustBeWholeAndInRange) {
+  Config c = Config::from_text(R"({"a": 8.11111e+105, "b": 512.0, "c": 2.5, "d": 18446744073709551615, "e": [1, 1e300]})");
+  for (const char* key : {"a", "c", "d"}) {
+    std::string msg = error_of([&] { c.get_int(key); });
+    EXPECT_NE(msg.find(std::string("config.json: config key '") + key + "'"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(c.get_int("b"), 512);
+  EXPECT_NE(error_of([&] { c.get_int_list("e"); }).find("config key 'e'"), std::string::npos);
+}
+
+// Mamba2's time_step_limit is [0.0, Infinity] in real checkpoints: the pair reader takes Python's
+// Infinity; anything but two numbers is an error naming the key.
+TEST(Config, NumberPairsAcceptInfinity) {
+  Config c = Config::from_text(R"({"t": [0.0, Infinity], "u": [1, "x"], "v": [1]})");
+  auto [low, high] = c.get_double_pair("t");
+  EXPECT_EQ(low, 0.0);
+  EXPECT_TRUE(std::isinf(high));
+  EXPECT_NE(error_of([&] { c.get_double_pair("u"); }).find("config key 'u' must be [low, high]"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.get_double_pair("v"); }).find("config key 'v' must be [low, high]"), std::string::npos);
+}
+
+TEST(Checkpoint, ShapesAndOffsetsMustBeWholeNumbers) {
+  for (const char* entry : {R"({"dtype":"F32","shape":[1e300],"data_offsets":[0,4]})",
+                            R"({"dtype":"F32","shape":[1],"data_offsets":[0,4.5]})",
+                            R"({"dtype":"F32","shape":[1],"data_offsets":[-4,0]})"}) {
+    std::string path = write_safetensors({}, std::string(R"({"w":)") + entry + "}");
+    std::string msg = error_of([&] { Checkpoint::open(path); });
+    EXPECT_NE(msg.find("model.safetensors: tensor 'w'"), std::string::npos) << entry << ": " << msg;
+  }
+}
+
 TEST(Config, ArchitecturesListsTheStringEntries) {
   EXPECT_EQ(Config::from_text(R"({"architectures": ["EsmForMaskedLM", 3, "EsmModel"]})").architectures(),
             (std::vector<std::string>{"EsmForMaskedLM", "EsmModel"}));
