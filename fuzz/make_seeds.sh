@@ -8,7 +8,7 @@ spindle=${1:-build/spindle}
 corpus=fuzz/corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p $corpus/{npy,safetensors,safetensors_index,config,fastx,msa,mutations,manifest,family_model}
+mkdir -p $corpus/{npy,safetensors,safetensors_index,config,fastx,msa,mutations,manifest,family_model,ref_index}
 
 # Checkpoints, .npy and configs: a tiny random HyenaDNA (keys and config of the released models).
 "$spindle" model init-random --arch hyenadna --d-model 8 --n-layer 1 --max-seq-len 34 -o "$work/hyena"
@@ -72,4 +72,6 @@ cp "$work/hnsw/manifest.json" $corpus/manifest/hnsw.json
 printf '>focus\nMKVLAAGIVG\n>a\nMKVLAAGIVG\n>b\nMRVLAAGLVG\n>c\nMKILAAGIVA\n>d\nMKVLSAGIVG\n' >"$work/tiny.a2m"
 printf '>focus\nMKVLAAGIVG\n' >"$work/tiny_wt.fa"
 "$spindle" score --msa "$work/tiny.a2m" --wt "$work/tiny_wt.fa" --save-model $corpus/family_model/tiny.model
+# The reference-index manifest that matches the index the ref_index target builds at start-up.
+SPINDLE_FUZZ_WRITE_SEED=$corpus/ref_index/manifest.json "$(dirname "$spindle")/fuzz_replay_ref_index" /dev/null >/dev/null || true
 du -a $corpus | sort -k2

@@ -157,7 +157,13 @@ RefIndex RefIndex::open(const std::string& dir) {
     throw Error(manifest_path + ": malformed JSON");
   }
   // A data file named in the manifest, and the checksum its loader verifies while reading it.
-  auto file_of = [&](const json& entry) { return dir + "/" + entry.at("file").get<std::string>(); };
+  // A data file named in the manifest: a plain name inside the index directory, never a path.
+  auto file_of = [&](const json& entry) {
+    const std::string name = entry.at("file").get<std::string>();
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      throw Error(manifest_path + ": data file '" + name + "' is not a file name inside the index");
+    return dir + "/" + name;
+  };
   auto checksum_of = [&](const json& entry) { return entry.at("checksum").get<std::string>(); };
 
   try {

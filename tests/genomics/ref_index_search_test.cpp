@@ -3,6 +3,8 @@
 // encoders; indexes built with Flat (before Int8Flat existed) still align.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "genomics/aligner.h"
@@ -75,6 +77,38 @@ TEST(RefIndexSearch, Int8FlatFindsTheWindowsFlatFinds) {
     EXPECT_EQ(from_int8[i].pos, from_flat[i].pos);
     EXPECT_EQ(from_int8[i].as, from_flat[i].as);
   }
+}
+
+}  // namespace
+}  // namespace spindle
+
+namespace spindle {
+namespace {
+
+// The manifest names its data files; a name that is a path ("../x") or a float where an integer
+// belongs is an error naming the manifest, never a read outside the index or undefined behaviour.
+TEST(RefIndexSearch, ManifestFieldsAreCheckedBeforeUse) {
+  Reference ref = load_reference(test::source_dir() + "/data/genomics/sarscov2_MN908947.fasta");
+  const std::string dir = test::temp_dir() + "/sc2.idx";
+  RefIndex::build(ref, KmerSketchEncoder(), RefIndexOptions{}, dir);
+  std::ifstream in(dir + "/manifest.json");
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto open_with = [&](const std::string& from, const std::string& to) {
+    std::string text = original;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    std::ofstream(dir + "/manifest.json") << text;
+    try {
+      RefIndex::open(dir);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(open_with("\"reference.2bit\"", "\"../reference.2bit\"").find("manifest.json: data file '../reference.2bit' is not a file name inside the index"),
+            std::string::npos);
+  EXPECT_NE(open_with("\"window_bp\": ", "\"window_bp\": 1e300, \"x\": ").find("manifest.json"), std::string::npos);
 }
 
 }  // namespace
