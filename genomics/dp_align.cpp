@@ -275,6 +275,14 @@ DpHit DpAligner::score(int strand, std::string_view target) const {
   ResultPtr r(parasail_sw_striped_profile_16(impl_->profile[strand], target.data(), static_cast<int>(target.size()),
                                              scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend));
   if (!r) parasail_failed("sw_striped_profile_16", impl_->read[strand].size(), target.size());
+  // 16-bit lanes saturate at 32,767: a score that reaches it is redone in 32 bits, not reported.
+  if (parasail_result_is_saturated(r.get())) {
+    const std::string& read = impl_->read[strand];
+    r.reset(parasail_sw_striped_32(read.data(), static_cast<int>(read.size()), target.data(),
+                                   static_cast<int>(target.size()), scoring_.gap_open + scoring_.gap_extend,
+                                   scoring_.gap_extend, impl_->matrix));
+    if (!r) parasail_failed("sw_striped_32", read.size(), target.size());
+  }
   hit.score = parasail_result_get_score(r.get());
   hit.target_end = parasail_result_get_end_ref(r.get());
   hit.read_end = parasail_result_get_end_query(r.get());
@@ -298,6 +306,12 @@ DpAlignment DpAligner::align(int strand, std::string_view target, const DpHit& h
                                            scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend,
                                            impl_->matrix));
   if (!r) parasail_failed("sw_trace_striped_16", read.size(), sub.size());
+  if (parasail_result_is_saturated(r.get())) {
+    r.reset(parasail_sw_trace_striped_32(read.data(), read_len, sub.data(), static_cast<int>(sub.size()),
+                                         scoring_.gap_open + scoring_.gap_extend, scoring_.gap_extend,
+                                         impl_->matrix));
+    if (!r) parasail_failed("sw_trace_striped_32", read.size(), sub.size());
+  }
   parasail_cigar_t* pc = parasail_result_get_cigar(r.get(), read.data(), read_len, sub.data(),
                                                    static_cast<int>(sub.size()), impl_->matrix);
   if (!pc) parasail_failed("result_get_cigar", read.size(), sub.size());

@@ -184,5 +184,23 @@ TEST(DpParasailFailure, NullResultIsAnErrorNotAnAbort) {
   EXPECT_THROW(dp.align(0, target, gapped), Error);
 }
 
+// 16-bit striped Smith-Waterman saturates at 32,767: a longer perfect match (3,400 bases at
+// match 10 scores 34,000) must be scored and traced in 32 bits, not reported as 32,767.
+TEST(DpSaturation, ScoresAbove16BitsAreExact) {
+  DpScoring scoring;
+  scoring.match = 10;
+  DpAligner dp(scoring);
+  const std::string read = random_dna(3400, 11);
+  const std::string target = random_dna(50, 12) + read + random_dna(50, 13);
+  dp.set_read(read, reverse_complement(read));
+  DpHit hit = dp.score(0, target);
+  EXPECT_EQ(hit.score, 34000);
+  EXPECT_EQ(hit.target_end, 50 + 3400 - 1);
+  DpAlignment a = dp.align(0, target, hit);
+  EXPECT_EQ(cigar_string(a.cigar), "3400M");
+  EXPECT_EQ(a.target_begin, 50);
+  EXPECT_EQ(a.score, 34000);
+}
+
 }  // namespace
 }  // namespace spindle
