@@ -1,5 +1,6 @@
-// spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) in, one vector per record out (.npy
-// [N, D] + OUT.ids.txt), or per-token arrays keyed by record name (safetensors) with --pool none.
+// spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) of DNA or proteins (ESM-1/ESM-2 models) in,
+// one vector per record out (.npy [N, D] + OUT.ids.txt), or per-token arrays keyed by record name
+// (safetensors) with --pool none.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -66,6 +67,7 @@ void run(const EmbedArgs& a) {
   options.overlap = a.overlap;
   auto model = load_model(a.model_dir);
   Embedder embedder(*model, options);
+  const std::string unit = model->info().is_esm ? "residues" : "tokens";
 
   // --shard: contiguous blocks of records, so the shards' outputs concatenated in shard order are the
   // unsharded output. The block bounds need the record count: a first pass over the input (a file).
@@ -118,13 +120,24 @@ void run(const EmbedArgs& a) {
     if (rows) rows->write(std::to_string(first + written) + "\n");
     ++written;
   };
+  // The library's errors about one sequence (a residue outside the alphabet, a protein longer than
+  // the context) get the file and the record in front.
+  auto embed_record = [&](const SeqRecord& r) {
+    try {
+      return embedder.embed(r.seq);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(a.input + ": record " + r.name + ": " + e.what());
+    }
+  };
   std::vector<SeqRecord> batch;
   auto flush = [&] {
     std::vector<Embedding> embeddings(batch.size());
-    parallel_for_each(batch.size(), [&](size_t i) { embeddings[i] = embedder.embed(batch[i].seq); });
+    parallel_for_each(batch.size(), [&](size_t i) { embeddings[i] = embed_record(batch[i]); });
     for (size_t i = 0; i < batch.size(); ++i) keep(batch[i], embeddings[i]);
     batch.clear();
-    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " tokens");
+    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " " + unit);
   };
   SeqRecord rec;
   while (reader.next(rec)) {
@@ -137,8 +150,8 @@ void run(const EmbedArgs& a) {
       continue;
     }
     flush();  // keeps the output in input order
-    keep(rec, embedder.embed(rec.seq));
-    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " tokens");
+    keep(rec, embed_record(rec));
+    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " " + unit);
   }
   flush();
   if (unknown > 0)
@@ -151,24 +164,30 @@ void run(const EmbedArgs& a) {
     matrix->finish();
   commit_all({&vectors, &ids, rows.get()});
   const double seconds = progress.elapsed_s();
-  std::fprintf(stderr, "[spindle] embedded %lld records, %lld tokens, %.0f tokens/s, peak RSS %s\n",
-               static_cast<long long>(written), static_cast<long long>(tokens), tokens / std::max(seconds, 1e-9),
+  std::fprintf(stderr, "[spindle] embedded %lld records, %lld %s, %.0f %s/s, %.1f records/s, peak RSS %s\n",
+               static_cast<long long>(written), static_cast<long long>(tokens), unit.c_str(),
+               tokens / std::max(seconds, 1e-9), unit.c_str(), written / std::max(seconds, 1e-9),
                format_bytes(peak_rss_bytes()).c_str());
   print_final_report();
 }
 
 void setup(CLI::App& app) {
   auto a = std::make_shared<EmbedArgs>();
-  auto* cmd = app.add_subcommand("embed", "Embed FASTA/FASTQ records with a model: vectors out (.npy)");
+  auto* cmd = app.add_subcommand("embed", "Embed DNA or protein FASTA/FASTQ records with a model: vectors out (.npy)");
   cmd->add_option("--model", a->model_dir, "Model directory (config.json + safetensors)")->required();
   cmd->add_option("input", a->input, "FASTA/FASTQ, plain or gzip; - for stdin")->required();
   cmd->add_option("-o,--output", a->output, "OUT.npy [N, D] (+ OUT.ids.txt); OUT.safetensors with --pool none")
       ->required();
-  cmd->add_option("--pool", a->pool, "mean | last | cls | none (per-token arrays keyed by record name)")
+  cmd->add_option("--pool", a->pool,
+                  "mean | last | cls | none (per-token arrays keyed by record name); proteins: mean over the residues, "
+                  "cls = the <cls> token, no last")
       ->capture_default_str();
   cmd->add_option("--layer", a->layer, "Use the residual stream after block K (0 = embeddings) instead of the final norm");
-  cmd->add_flag("--rc-average", a->rc_average, "Average with the reverse complement so both strands embed identically");
-  cmd->add_option("--max-len", a->max_len, "Window for records longer than the context (default: model context)");
+  cmd->add_flag("--rc-average", a->rc_average,
+                "DNA: average with the reverse complement so both strands embed identically");
+  cmd->add_option("--max-len", a->max_len,
+                  "Window (bases/residues) for records longer than the context (DNA default: the model's context; "
+                  "proteins: none, a longer protein is an error)");
   cmd->add_option("--overlap", a->overlap, "Overlap between windows in tokens (default: max-len / 4)");
   cmd->add_option("-t,--threads", a->threads, "Threads (default: all cores)");
   cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();

@@ -8,6 +8,7 @@
 #include "kernels/backend.h"
 #include "kernels/io/npy.h"
 #include "models/random_checkpoint.h"
+#include "models/random_esm.h"
 #include "models/registry.h"
 
 namespace spindle::cli {
@@ -20,6 +21,7 @@ struct ModelOptions {
   int64_t layer = -1;
   std::string arch = "hyenadna";
   RandomHyenaSpec random;
+  int64_t heads = 0;  // esm2: 0 = d_model / 16 (head size 16, as esm2_t6_8M)
 };
 
 void run_info(const ModelOptions& o) {
@@ -105,15 +107,30 @@ void setup(CLI::App& app) {
 
   auto* init = model->add_subcommand("init-random",
                                      "Write a random-weight checkpoint in the Hugging Face layout (tests, demos, benchmarks)");
-  init->add_option("--arch", opts->arch, "Architecture (hyenadna)")->capture_default_str();
+  init->add_option("--arch", opts->arch, "Architecture: hyenadna | esm2 (FFN 4 x d-model; --max-seq-len is "
+                                          "max_position_embeddings)")
+      ->capture_default_str();
   init->add_option("--d-model", opts->random.d_model)->capture_default_str();
   init->add_option("--n-layer", opts->random.n_layer)->capture_default_str();
   init->add_option("--max-seq-len", opts->random.max_seq_len)->capture_default_str();
+  init->add_option("--heads", opts->heads, "esm2: attention heads (default d-model / 16)");
   init->add_option("--seed", opts->random.seed)->capture_default_str();
   init->add_option("-o,--output", opts->path, "Output directory")->required();
   init->callback([opts] {
-    if (opts->arch != "hyenadna") throw UsageError("init-random: --arch must be hyenadna");
-    write_random_hyenadna(opts->path, opts->random);
+    const RandomHyenaSpec& r = opts->random;
+    if (opts->arch == "esm2") {
+      if (opts->heads == 0 && r.d_model % 16 != 0)
+        throw UsageError("init-random: --arch esm2 needs --d-model a multiple of 16 (head size 16) or --heads");
+      const int64_t heads = opts->heads > 0 ? opts->heads : r.d_model / 16;
+      if (heads <= 0 || r.d_model % heads != 0 || (r.d_model / heads) % 2 != 0)
+        throw UsageError("init-random: --arch esm2 needs --d-model a multiple of --heads with an even head size");
+      write_random_esm2(opts->path, {.hidden = r.d_model, .layers = r.n_layer, .heads = heads, .ffn = 4 * r.d_model,
+                                     .max_positions = r.max_seq_len, .seed = r.seed});
+      return;
+    }
+    if (opts->arch != "hyenadna") throw UsageError("init-random: --arch must be hyenadna or esm2");
+    if (opts->heads != 0) throw UsageError("init-random: --heads is for --arch esm2");
+    write_random_hyenadna(opts->path, r);
   });
 }
 

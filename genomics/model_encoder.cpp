@@ -41,10 +41,13 @@ ModelEncoder::ModelEncoder(const std::string& dir) {
   const fs::path absolute = fs::canonical(dir, ec);
   if (ec) throw Error(dir + ": model directory not found");
   model_ = load_model(absolute.string());
+  // Checked here, not left to the Embedder: a protein model would refuse rc_average as a usage error.
+  if (!model_->info().is_dna)
+    throw Error(dir + ": model '" + model_->info().architecture + "' is not a DNA model (the DNA encoder needs one)");
   EmbedOptions options;
   options.pooling = Pooling::mean;
   options.rc_average = true;
-  embedder_ = std::make_unique<Embedder>(*model_, options);  // throws for a model that cannot embed DNA
+  embedder_ = std::make_unique<Embedder>(*model_, options);
   description_ = std::string(kPrefix) + "pool=mean rc_average=1 fingerprint=" + model_fingerprint(absolute) +
                  " dir=" + absolute.string();
 }

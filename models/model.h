@@ -21,6 +21,7 @@ struct ModelInfo {
   int64_t max_seq_len = 0;        // 0 = unbounded (recurrent models)
   bool causal = true;
   bool is_dna = false;            // uses the DNA character tokenizer
+  bool is_esm = false;            // ESM-1/ESM-2: ESM alphabet, input <cls> residues <eos> (not the MSA Transformer)
   bool is_msa = false;            // input ids are [B, R, C]
   int64_t hidden_size_out = 0;    // width of last_hidden_state (2*d_model for Caduceus-PS)
 };

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <cstdio>
+
+#include "kernels/error.h"
 
 namespace spindle {
 
@@ -49,10 +52,32 @@ std::string reverse_complement(std::string_view sequence) {
   return out;
 }
 
+namespace {
+// ESM ids 4..30: the 25 residue letters, then the gap characters '.' and '-'.
+constexpr std::string_view kEsmSymbols = "LAGVSERTIDPKQNFYMHWCXBUZO.-";
+constexpr size_t kEsmResidueLetters = 25;
+}  // namespace
+
 int64_t esm_token(char residue) {
-  static const std::string residues = "LAGVSERTIDPKQNFYMHWCXBUZO.-";
-  size_t pos = residues.find(static_cast<char>(std::toupper(static_cast<unsigned char>(residue))));
-  return pos == std::string::npos ? esm_tokens::kUnk : static_cast<int64_t>(4 + pos);
+  size_t pos = kEsmSymbols.find(static_cast<char>(std::toupper(static_cast<unsigned char>(residue))));
+  return pos == std::string_view::npos ? esm_tokens::kUnk : static_cast<int64_t>(4 + pos);
+}
+
+std::vector<int64_t> esm_residue_ids(std::string_view protein) {
+  std::vector<int64_t> ids(protein.size());
+  for (size_t i = 0; i < protein.size(); ++i) {
+    const int64_t id = esm_token(protein[i]);
+    if (id == esm_tokens::kUnk || id >= static_cast<int64_t>(4 + kEsmResidueLetters)) {
+      const unsigned char c = static_cast<unsigned char>(protein[i]);
+      char shown[16];
+      std::snprintf(shown, sizeof shown, std::isprint(c) ? "'%c'" : "byte 0x%02x", c);
+      throw Error(std::string("residue ") + shown + " at position " + std::to_string(i + 1) +
+                  " is not in the ESM alphabet (" + std::string(kEsmSymbols.substr(0, kEsmResidueLetters)) +
+                  "; gaps and '*' are not residues)");
+    }
+    ids[i] = id;
+  }
+  return ids;
 }
 
 std::vector<int64_t> tokenize_esm(std::string_view protein) {

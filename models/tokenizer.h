@@ -35,6 +35,10 @@ constexpr int64_t kCls = 0, kPad = 1, kEos = 2, kUnk = 3, kMask = 32;
 int64_t esm_token(char residue);
 // <cls> + residues + <eos>.
 std::vector<int64_t> tokenize_esm(std::string_view protein);
+// The ids of a protein's residues alone (no <cls>/<eos>), case-insensitive. Throws Error naming the
+// first character (and its 1-based position) that is not one of the 25 residue letters of the ESM
+// alphabet (LAGVSERTIDPKQNFYMHWCXBUZO): gaps ('-', '.'), '*' and anything else are refused.
+std::vector<int64_t> esm_residue_ids(std::string_view protein);
 
 // Tranception alphabet: [UNK]0 [CLS]1 [SEP]2 [PAD]3 [MASK]4, then the 20 amino acids A..Y from 5.
 int64_t tranception_token(char residue);

@@ -111,6 +111,7 @@ class Esm final : public Model {
     // 1024-token training length (<cls> + 1022 residues + <eos>) though rotary itself has no limit.
     info_.max_seq_len = cfg_.max_positions - cfg_.pad_id - 1;
     info_.causal = false;
+    info_.is_esm = true;
     info_.hidden_size_out = D;
     params_ = word_embeddings_.numel() + (cfg_.rotary ? 0 : position_embeddings_.numel()) +
               (cfg_.emb_norm_before ? emb_norm_before_.parameter_count() : 0) + final_norm_.parameter_count() + (has_head_ ? head_.parameter_count(word_embeddings_) : 0);

@@ -52,15 +52,18 @@ inline void expect_error_line(const CommandResult& r, const std::string& needle,
   EXPECT_EQ(errors, 1) << r.err;
 }
 
+// A random-weight checkpoint written by `spindle model init-random <init_args>` into TEMP/<name>.
+inline std::string init_random_model(const std::string& name, const std::string& init_args) {
+  std::string dir = temp_dir() + "/" + name;
+  auto r = run_spindle("model init-random " + init_args + " -o " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return dir;
+}
+
 // A random-weight HyenaDNA (d_model 32, 2 layers, context 2050) made by the CLI itself once per
 // test binary and shared by the tests that embed.
 inline const std::string& tiny_model_dir() {
-  static std::string dir = [] {
-    std::string d = temp_dir() + "/model";
-    auto r = run_spindle("model init-random --d-model 32 --n-layer 2 --max-seq-len 2050 --seed 3 -o " + d);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return d;
-  }();
+  static std::string dir = init_random_model("model", "--d-model 32 --n-layer 2 --max-seq-len 2050 --seed 3");
   return dir;
 }
 

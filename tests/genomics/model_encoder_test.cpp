@@ -12,6 +12,7 @@
 #include "genomics/model_encoder.h"
 #include "kernels/error.h"
 #include "models/random_checkpoint.h"
+#include "models/random_esm.h"
 #include "models/tokenizer.h"
 #include "tests/test_paths.h"
 
@@ -69,6 +70,18 @@ TEST(ModelEncoder, ChangedWeightsOrMissingModelAreErrors) {
   std::filesystem::remove_all(dir);
   EXPECT_THROW(encoder_from_description(description), Error);
   EXPECT_THROW(ModelEncoder(test::temp_dir() + "/no_such_model"), Error);
+
+  // A protein model (which `spindle embed` accepts) is an input error naming it, not a usage error.
+  const std::string esm = test::temp_dir() + "/enc_esm";
+  write_random_esm2(esm, {.hidden = 32, .layers = 1, .heads = 4, .ffn = 64});
+  try {
+    ModelEncoder encoder(esm);
+    FAIL() << "a protein model was accepted";
+  } catch (const UsageError& e) {
+    FAIL() << "usage error: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'esm2' is not a DNA model"), std::string::npos) << e.what();
+  }
 }
 
 // Reads that are exact copies of reference windows embed exactly like those windows, so even a

@@ -1,6 +1,9 @@
 // ESM-2 against ../shared/golden/esm2_tiny (HF EsmForMaskedLM, float64 reference): the short case
 // (no mask, no pad: token-dropout factor 0.88) and the long case (two rows, <mask> tokens and a
 // padded row). Only non-pad positions are compared (pad = input_ids == 1).
+#include <cctype>
+
+#include "models/embedder.h"
 #include "models/tokenizer.h"
 #include "tests/models/golden_util.h"
 
@@ -63,4 +66,57 @@ TEST(Esm2Golden, InfoAndHiddenLayerSelection) {
   Tensor hidden = model->forward(ids, request).hidden;
   Tensor expected = read_npy(dir + "/short.layer_outputs.npy").select(2);
   EXPECT_LE(test::golden_relative_error(hidden, expected), 1e-5);
+}
+
+// Issue 15: protein embeddings pool the residues as fair-esm's extract.py does (`--include mean`:
+// positions 1..len, neither <cls> nor <eos>), from last_hidden_state (after emb_layer_norm_after).
+TEST(Esm2Golden, EmbedderPoolsTheResiduesOfTheReferenceHiddenStates) {
+  SPINDLE_REQUIRE_SHARED();
+  const std::string dir = test::golden_dir("esm2_tiny");
+  auto model = load_model(dir);
+  Tensor ids = read_npy(dir + "/short.input_ids.npy");
+  Tensor hidden = read_npy(dir + "/short.last_hidden_state.npy").select(0);  // [T, D]
+  Tensor block2 = read_npy(dir + "/short.layer_outputs.npy").select(2).select(0);
+  const int64_t T = ids.dim(1), D = hidden.dim(1), residues = T - 2;
+  const int64_t* tok = ids.data<int64_t>();
+  ASSERT_EQ(tok[0], esm_tokens::kCls);
+  ASSERT_EQ(tok[T - 1], esm_tokens::kEos);
+  std::string protein;
+  for (int64_t t = 1; t <= residues; ++t) {
+    ASSERT_TRUE(tok[t] >= 4 && tok[t] < 29)
+        << "token " << tok[t] << " at " << t << " is not a residue";
+    protein += "LAGVSERTIDPKQNFYMHWCXBUZO"[tok[t] - 4];
+  }
+  // Mean over positions 1..residues of `states` ([T, D]), in double.
+  auto residue_mean = [&](const Tensor& states) {
+    Tensor m = Tensor::empty({D});
+    for (int64_t d = 0; d < D; ++d) {
+      double s = 0;
+      for (int64_t t = 1; t <= residues; ++t) s += states.data<float>()[t * D + d];
+      m.data<float>()[d] = static_cast<float>(s / residues);
+    }
+    return m;
+  };
+
+  const double mean_err = test::golden_relative_error(
+      Embedder(*model, {.pooling = Pooling::mean}).embed(protein).vectors, residue_mean(hidden));
+  EXPECT_LE(mean_err, 1e-5);
+  EXPECT_LE(
+      test::golden_relative_error(
+          Embedder(*model, {.pooling = Pooling::cls}).embed(protein).vectors, hidden.select(0)),
+      1e-5);
+  EXPECT_LE(test::golden_relative_error(
+                Embedder(*model, {.pooling = Pooling::none}).embed(protein).vectors,
+                hidden.slice(1, T - 1)),
+            1e-5);
+  EXPECT_LE(test::golden_relative_error(Embedder(*model, {.layer = 2}).embed(protein).vectors,
+                                        residue_mean(block2)),
+            1e-5);
+  // Lower case reads as upper case.
+  std::string lower = protein;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(test::golden_relative_error(Embedder(*model, {}).embed(lower).vectors,
+                                        Embedder(*model, {}).embed(protein).vectors),
+            0.0);
+  std::printf("[golden] esm2_tiny/short: residue-mean embedding rel err %.2e\n", mean_err);
 }
