@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "kernels/error.h"
+#include "kernels/io/json_number.h"
 
 namespace spindle::detail {
 
@@ -34,7 +36,8 @@ T field(const nlohmann::json& j, const char* name, const std::string& path) {
   auto it = j.find(name);
   if (it == j.end()) throw Error(path + ": manifest has no '" + name + "' field");
   try {
-    return it->get<T>();
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) return json_integer<T>(*it);
+    else return it->get<T>();
   } catch (const nlohmann::json::exception&) {
     throw Error(path + ": manifest field '" + name + "' has the wrong type");
   }
@@ -50,6 +53,8 @@ VectorStoreManifest read_manifest(const std::string& path) {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(path + ": manifest is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (406)
+    throw Error(path + ": manifest is not valid JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) throw Error(path + ": manifest is not a JSON object");
   if (field<std::string>(j, "format", path) != kManifestFormat)

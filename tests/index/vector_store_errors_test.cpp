@@ -120,6 +120,20 @@ TEST(VectorStoreErrors, ManifestMissingFieldOrNotJson) {
   expect_error([&] { VectorStore::open(test::temp_dir() + "/nothing"); }, "not an index directory");
 }
 
+// Found by fuzz/manifest_fuzz.cpp: a number too large for a double is nlohmann's out_of_range, not
+// a parse_error, and escaped the reader; a float count or dim reached an undefined conversion.
+TEST(VectorStoreErrors, ManifestNumbersOutOfRange) {
+  std::string dir = saved_store();
+  std::ofstream(dir + "/manifest.json") << "3333333E333333333";
+  expect_error([&] { VectorStore::open(dir); }, "manifest.json: manifest is not valid JSON");
+  dir = saved_store();
+  rewrite_manifest(dir, [](nlohmann::json& j) { j["count"] = 1e300; });
+  expect_error([&] { VectorStore::open(dir); }, "manifest field 'count' has the wrong type");
+  dir = saved_store();
+  rewrite_manifest(dir, [](nlohmann::json& j) { j["dim"] = 16.5; });
+  expect_error([&] { VectorStore::open(dir); }, "manifest field 'dim' has the wrong type");
+}
+
 TEST(VectorStoreErrors, TruncatedFaissFileFailsTheSizeCheck) {
   std::string dir = saved_store();
   fs::resize_file(dir + "/index.faiss", fs::file_size(dir + "/index.faiss") / 2);
