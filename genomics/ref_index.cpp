@@ -85,62 +85,68 @@ RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encod
   fs::remove_all(tmp.path(), ec);
   fs::create_directories(tmp.path(), ec);
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
-  const std::string reference_checksum = ref.save(tmp.path() + "/" + kReferenceFile);
+  uint64_t occurrences = 0;
+  try {
+    const std::string reference_checksum = ref.save(tmp.path() + "/" + kReferenceFile);
 
-  {  // Window vectors, a chunk at a time: only the int8 codes of the whole reference are held.
-    BuildOptions build;
-    build.factory = default_factory(encoder, options.factory);
-    build.metric = Metric::cosine;
-    build.producer = encoder.description();
-    VectorStore store = VectorStore::create(encoder.dim(), build);
-    if (!store.is_trained())
-      throw Error("vector index '" + build.factory + "' needs training; the reference index takes Int8Flat, Flat or HNSW");
-    store.reserve(n_windows * (both ? 2 : 1));
-    const int64_t chunk = 16384;
-    std::vector<float> vectors;
-    // Forward strands first (ids 0..n-1), then, when the encoder needs them, the reverse strands.
-    for (int strand = 0; strand < (both ? 2 : 1); ++strand)
-      for (int64_t first = 0; first < n_windows; first += chunk) {
-        const int64_t last = std::min(n_windows, first + chunk);
-        embed_windows(ref, layout, encoder, first, last, strand == 1, vectors);
-        store.add(vectors.data(), last - first);
-        if (progress)
-          progress("embedded " + std::to_string(last) + " / " + std::to_string(n_windows) + " windows" +
-                   (both ? (strand ? " (reverse strand)" : " (forward strand)") : ""));
-      }
-    store.save(tmp.path() + "/vectors");
-  }
+    {  // Window vectors, a chunk at a time: only the int8 codes of the whole reference are held.
+      BuildOptions build;
+      build.factory = default_factory(encoder, options.factory);
+      build.metric = Metric::cosine;
+      build.producer = encoder.description();
+      VectorStore store = VectorStore::create(encoder.dim(), build);
+      if (!store.is_trained())
+        throw Error("vector index '" + build.factory + "' needs training; the reference index takes Int8Flat, Flat or HNSW");
+      store.reserve(n_windows * (both ? 2 : 1));
+      const int64_t chunk = 16384;
+      std::vector<float> vectors;
+      // Forward strands first (ids 0..n-1), then, when the encoder needs them, the reverse strands.
+      for (int strand = 0; strand < (both ? 2 : 1); ++strand)
+        for (int64_t first = 0; first < n_windows; first += chunk) {
+          const int64_t last = std::min(n_windows, first + chunk);
+          embed_windows(ref, layout, encoder, first, last, strand == 1, vectors);
+          store.add(vectors.data(), last - first);
+          if (progress)
+            progress("embedded " + std::to_string(last) + " / " + std::to_string(n_windows) + " windows" +
+                     (both ? (strand ? " (reverse strand)" : " (forward strand)") : ""));
+        }
+      store.save(tmp.path() + "/vectors");
+    }
 
-  const MinimizerIndex minimizers = MinimizerIndex::build(ref, options.minimizers, progress);
-  const std::string minimizer_checksum = minimizers.save(tmp.path() + "/" + kMinimizerFile);
+    const MinimizerIndex minimizers = MinimizerIndex::build(ref, options.minimizers, progress);
+    occurrences = minimizers.occurrences();
+    const std::string minimizer_checksum = minimizers.save(tmp.path() + "/" + kMinimizerFile);
 
-  json contigs = json::array();
-  for (auto& c : ref.contigs())
-    contigs.push_back({{"name", c.name}, {"length", c.length}, {"crc32", crc_hex(c.crc32)}});
-  json manifest = {{"kind", RefIndexManifest::kKind},
-                   {"format_version", RefIndexManifest::kFormatVersion},
-                   {"encoder", encoder.description()},
-                   {"window_bp", options.window_bp},
-                   {"stride_bp", options.stride_bp},
-                   {"both_strands", both},
-                   {"windows", n_windows},
-                   {"contigs", contigs},
-                   {"reference", {{"file", kReferenceFile}, {"checksum", reference_checksum}}},
-                   {"minimizers",
-                    {{"file", kMinimizerFile},
-                     {"k", options.minimizers.k},
-                     {"w", options.minimizers.w},
-                     {"occurrences", minimizers.occurrences()},
-                     {"checksum", minimizer_checksum}}},
-                   {"vectors", "vectors"},
-                   {"written_by", std::string("spindle ") + SPINDLE_VERSION}};
-  {
-    std::ofstream out(tmp.path() + "/manifest.json");
-    out << manifest.dump(2) << '\n';
-    if (!out.flush()) throw Error(dir + ": write failed (manifest.json)");
+    json contigs = json::array();
+    for (auto& c : ref.contigs())
+      contigs.push_back({{"name", c.name}, {"length", c.length}, {"crc32", crc_hex(c.crc32)}});
+    json manifest = {{"kind", RefIndexManifest::kKind},
+                     {"format_version", RefIndexManifest::kFormatVersion},
+                     {"encoder", encoder.description()},
+                     {"window_bp", options.window_bp},
+                     {"stride_bp", options.stride_bp},
+                     {"both_strands", both},
+                     {"windows", n_windows},
+                     {"contigs", contigs},
+                     {"reference", {{"file", kReferenceFile}, {"checksum", reference_checksum}}},
+                     {"minimizers",
+                      {{"file", kMinimizerFile},
+                       {"k", options.minimizers.k},
+                       {"w", options.minimizers.w},
+                       {"occurrences", minimizers.occurrences()},
+                       {"checksum", minimizer_checksum}}},
+                     {"vectors", "vectors"},
+                     {"written_by", std::string("spindle ") + SPINDLE_VERSION}};
+    {
+      std::ofstream out(tmp.path() + "/manifest.json");
+      out << manifest.dump(2) << '\n';
+      if (!out.flush()) throw Error(tmp.path() + "/manifest.json: write failed");
+    }
+  } catch (const Error& e) {
+    throw tmp.naming_final_path(e);
   }
   tmp.commit();
-  return {ref.contigs().size(), ref.total_length(), n_windows, minimizers.occurrences(),
+  return {ref.contigs().size(), ref.total_length(), n_windows, occurrences,
           default_factory(encoder, options.factory)};
 }
 

@@ -399,10 +399,7 @@ void VectorStore::save(const std::string& dir) const {
     manifest.write(detail::manifest_to_json(m));
     manifest.commit();
   } catch (const Error& e) {
-    // Name the directory the user asked for, not the temporary one they never see.
-    std::string what = e.what();
-    if (size_t at = what.find(temp.path()); at != std::string::npos) what.replace(at, temp.path().size(), dir);
-    throw Error(what);
+    throw temp.naming_final_path(e);
   }
   temp.commit();
 }

@@ -106,6 +106,12 @@ TempPath::~TempPath() {
   std::filesystem::remove_all(temp_path_, ec);
 }
 
+Error TempPath::naming_final_path(const Error& e) const {
+  std::string what = e.what();
+  if (size_t at = what.find(temp_path_); at != std::string::npos) what.replace(at, temp_path_.size(), final_path_);
+  return Error(what);
+}
+
 void TempPath::commit() {
   check_target();
   std::error_code ec;

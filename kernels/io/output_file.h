@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/error.h"
+
 namespace spindle {
 
 class OutputFile {
@@ -60,6 +62,9 @@ class TempPath {
   TempPath& operator=(const TempPath&) = delete;
   const std::string& path() const { return temp_path_; }
   void commit();
+  // `e` with the temporary path replaced by the final one: errors name the output the user asked
+  // for, not a temporary they never see.
+  Error naming_final_path(const Error& e) const;
 
  private:
   void check_target() const;

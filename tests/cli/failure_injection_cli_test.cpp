@@ -119,6 +119,32 @@ TEST_F(FailureInjection, IndexBuildOnAFullDiskKeepsThePreviousIndex) {
   }
 }
 
+// The other writers on a full disk: `index ref` (a directory of 2-bit reference, minimizers and
+// vectors) and `align` (SAM through htslib). Each fails with one error line and exit 1 and leaves
+// the previous output as it was, with no temporaries beside it.
+TEST_F(FailureInjection, IndexRefAndAlignOnAFullDiskKeepThePreviousOutput) {
+  const std::string ref = source_dir() + "/data/genomics/sarscov2_MN908947.fasta";
+  const std::string reads = source_dir() + "/data/genomics/sarscov2_ERR5069949_1.fastq.gz";
+  std::string out = temp_dir();
+  ASSERT_EQ(run_spindle("index ref " + ref + " -t 1 -o " + out + "/sc2.idx").exit_code, 0);
+  ASSERT_EQ(run_spindle("align " + out + "/sc2.idx " + reads + " -t 1 -o " + out + "/a.sam").exit_code, 0);
+  ASSERT_GT(fs::file_size(out + "/a.sam"), 8 * 1024u);
+  const auto before = snapshot(out);
+
+  // The error names the file inside the index the user asked for, not the temporary directory.
+  auto r = run_spindle_limited(4, "index ref " + ref + " -t 1 -o " + out + "/sc2.idx");
+  expect_error_line(r, out + "/sc2.idx/reference.2bit: write failed: File too large");
+  EXPECT_EQ(snapshot(out), before);
+  r = run_spindle_limited(40, "index ref " + ref + " -t 1 -o " + out + "/sc2.idx");
+  expect_error_line(r, out + "/sc2.idx/vectors/index.i8: write failed: File too large");
+  EXPECT_EQ(snapshot(out), before);
+
+  r = run_spindle_limited(4, "align " + out + "/sc2.idx " + reads + " -t 1 -o " + out + "/a.sam");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("a.sam"), std::string::npos) << r.err;
+  EXPECT_EQ(snapshot(out), before);
+}
+
 // Starts `spindle args...` as a child process (its pid is the one in its temporary names), output
 // discarded. Everything is prepared before fork: the child only makes async-signal-safe calls.
 pid_t start_spindle(std::vector<std::string> args) {
