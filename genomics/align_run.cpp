@@ -97,7 +97,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   if (!o.reference_check.empty()) index.check_same_reference(o.reference_check);
   if (o.output.size() >= 5 && o.output.compare(o.output.size() - 5, 5, ".cram") == 0 && o.reference_check.empty())
     throw UsageError("CRAM output needs --reference FASTA (the index keeps its reference 2-bit packed)");
-  if (!o.model_check.empty() && ModelEncoder(o.model_check).description() != index.manifest().encoder)
+  if (!o.model_check.empty() && ModelEncoder::description_of(o.model_check) != index.manifest().encoder)
     throw Error(o.model_check + ": not the model this index was built with (index encoder: " +
                 index.manifest().encoder + ")");
 

@@ -36,10 +36,25 @@ std::string model_fingerprint(const fs::path& dir) {
 
 }  // namespace
 
-ModelEncoder::ModelEncoder(const std::string& dir) {
+namespace {
+
+fs::path model_directory(const std::string& dir) {
   std::error_code ec;
   const fs::path absolute = fs::canonical(dir, ec);
   if (ec) throw Error(dir + ": model directory not found");
+  return absolute;
+}
+
+}  // namespace
+
+std::string ModelEncoder::description_of(const std::string& dir) {
+  const fs::path absolute = model_directory(dir);
+  return std::string(kPrefix) + "pool=mean rc_average=1 fingerprint=" + model_fingerprint(absolute) +
+         " dir=" + absolute.string();
+}
+
+ModelEncoder::ModelEncoder(const std::string& dir) {
+  const fs::path absolute = model_directory(dir);
   model_ = load_model(absolute.string());
   // Checked here, not left to the Embedder: a protein model would refuse rc_average as a usage error.
   if (!model_->info().is_dna)
@@ -48,8 +63,7 @@ ModelEncoder::ModelEncoder(const std::string& dir) {
   options.pooling = Pooling::mean;
   options.rc_average = true;
   embedder_ = std::make_unique<Embedder>(*model_, options);
-  description_ = std::string(kPrefix) + "pool=mean rc_average=1 fingerprint=" + model_fingerprint(absolute) +
-                 " dir=" + absolute.string();
+  description_ = description_of(absolute.string());
 }
 
 int ModelEncoder::dim() const { return static_cast<int>(embedder_->dimension()); }

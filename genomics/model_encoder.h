@@ -30,6 +30,9 @@ class ModelEncoder : public Encoder {
   // Rebuilds the encoder an index recorded; throws Error when the description is malformed, the
   // model directory is gone, or its files no longer match the recorded fingerprint.
   static std::unique_ptr<Encoder> from_description(const std::string& description);
+  // The description an encoder of the model in `dir` has, from its files alone (no load): what
+  // `align --model DIR` compares with the index's, the index having loaded the model already.
+  static std::string description_of(const std::string& dir);
 
  private:
   std::unique_ptr<Model> model_;
