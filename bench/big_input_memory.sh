@@ -10,7 +10,7 @@
 #          replacement carrying ~10% random amino-acid substitutions in the upper-case (model) columns.
 #   embed  spindle embed (mean pool) of one random-DNA FASTA record of LENS tokens with a random
 #          HyenaDNA (d 128, 2 layers, context 1,000,002). Claim: linear in L.
-# Usage: bench/big_input_memory.sh SPINDLE_BINARY [WORKDIR=/tmp/bigmem]
+# Usage: bench/big_input_memory.sh SPINDLE_BINARY [WORKDIR=build/bench/bigmem]
 # Environment: JOBS="align potts embed", READS="10000 100000 300000 1000000",
 #   SEQS="5000 10000 12861 20000 40000", LENS="125000 250000 500000 750000 1000000", THREADS=2, MAX_ITER=8,
 #   DATA=<repo>/../shared/data. Inputs already in WORKDIR are reused (same seeds, same files).
@@ -20,7 +20,7 @@
 set -euo pipefail
 spindle="$(realpath "$1")"
 here="$(cd "$(dirname "$0")" && pwd)"
-work="${2:-/tmp/bigmem}"
+work="${2:-$here/../build/bench/bigmem}"
 data="${DATA:-$here/../../shared/data}"
 data="$(realpath "$data")"
 jobs="${JOBS:-align potts embed}"

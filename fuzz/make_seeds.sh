@@ -65,9 +65,11 @@ header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
 data = struct.pack("<%df" % (rows * dim), *[random.gauss(0, 1) for _ in range(rows * dim)])
 open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
 PY
-"$spindle" index build "$work/vectors.npy" --factory Flat -o "$work/flat"
+# Built from inside $work so the manifests' producer names no machine path.
+spindle_abs=$(realpath "$spindle")
+(cd "$work" && "$spindle_abs" index build vectors.npy --factory Flat -o flat)
 cp "$work/flat/manifest.json" $corpus/manifest/flat.json
-"$spindle" index build "$work/vectors.npy" --factory HNSW8 -o "$work/hnsw"
+(cd "$work" && "$spindle_abs" index build vectors.npy --factory HNSW8 -o hnsw)
 cp "$work/hnsw/manifest.json" $corpus/manifest/hnsw.json
 printf '>focus\nMKVLAAGIVG\n>a\nMKVLAAGIVG\n>b\nMRVLAAGLVG\n>c\nMKILAAGIVA\n>d\nMKVLSAGIVG\n' >"$work/tiny.a2m"
 printf '>focus\nMKVLAAGIVG\n' >"$work/tiny_wt.fa"

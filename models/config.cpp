@@ -75,14 +75,18 @@ const nlohmann::json& Config::require(const std::string& key) const {
   return json_[key];
 }
 
-int64_t Config::get_int(const std::string& key) const {
-  const auto& v = require(key);
-  if (!v.is_number()) throw Error(path_ + ": config key '" + key + "' must be a number");
+int64_t Config::integer_of(const nlohmann::json& value, const std::string& key) const {
   try {
-    return json_integer<int64_t>(v);
+    return json_integer<int64_t>(value);
   } catch (const nlohmann::json::exception& e) {
     throw Error(path_ + ": config key '" + key + "': " + e.what());
   }
+}
+
+int64_t Config::get_int(const std::string& key) const {
+  const auto& v = require(key);
+  if (!v.is_number()) throw Error(path_ + ": config key '" + key + "' must be a number");
+  return integer_of(v, key);
 }
 
 int64_t Config::get_int(const std::string& key, int64_t fallback) const {
@@ -135,11 +139,7 @@ std::vector<int64_t> Config::get_int_list(const std::string& key) const {
   if (!v.is_array()) throw Error(path_ + ": config key '" + key + "' must be a list");
   for (auto& x : v) {
     if (!x.is_number_integer()) throw Error(path_ + ": config key '" + key + "' must list integers");
-    try {
-      out.push_back(json_integer<int64_t>(x));
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(path_ + ": config key '" + key + "': " + e.what());
-    }
+    out.push_back(integer_of(x, key));
   }
   return out;
 }

@@ -37,6 +37,8 @@ class Config {
 
  private:
   const nlohmann::json& require(const std::string& key) const;
+  // `value` (of `key`) as a whole number in int64 range, else an Error naming the file and key.
+  int64_t integer_of(const nlohmann::json& value, const std::string& key) const;
   std::string path_;
   nlohmann::json json_;
 };
