@@ -136,11 +136,11 @@ int main(int argc, char** argv) {
         fmt("%.1f%% bf16 / ", 100 * flops / s * 1e-12 / peak_bf16) + fmt("%.0f%% f32 peak", 100 * flops / s * 1e-12 / peak_f32));
     // The tensor-core kernel (bf16 products) on the same inputs.
     Tensor out = Tensor::empty(q.shape(), DType::f32, Device::cuda);
-    cpu::AttentionParams p;
+    AttentionParams p;
     p.batch = B, p.q_len = L, p.k_len = L, p.heads = H, p.kv_heads = H, p.head_dim = Dh;
     p.scale = 1.f / std::sqrt(float(Dh)), p.causal = causal;
     p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>(), p.out = out.data<float>();
-    const double tc = seconds([&] { cuda::backend().attention_tensor_cores(p); }, 3);
+    const double tc = seconds([&] { cuda::backend().kernels.attention_tensor_cores(p); }, 3);
     row(fmt("attention bf16-TC L=%.0f H=16 Dh=128 ", double(L)) + (causal ? "causal" : "full"), tc * 1e3,
         fmt("%.1f TFLOP/s", flops / tc * 1e-12), fmt("%.1f%% of bf16 peak", 100 * flops / tc * 1e-12 / peak_bf16));
   }

@@ -1,6 +1,8 @@
 // The op catalogue: every numerical op is a free function on tensors. Each checks shapes and
-// dtypes, then dispatches on the device to kernels/cpu/<op>.cpp or kernels/cuda/<op>.cu. The CPU
-// path is the reference and the fallback. Unless stated, inputs are f32, contiguous, row-major.
+// dtypes, then runs the kernel of the device its tensors live on, found through the one dispatch
+// (kernels_for in kernels/kernels.h, generated from the op table kernels/op_table.h). A backend
+// without the kernel is an error naming the op, dtype and device, never a silent fallback.
+// Unless stated, inputs are f32, contiguous, row-major, all on one device.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,8 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 void gemm_s8s8s32_nt(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, const int8_t* b, int64_t ldb,
                      int32_t* c, int64_t ldc);
 
-// y[..., N] = x[..., K] @ weight[N, K]^T (+ bias[N]). The PyTorch nn.Linear convention.
+// y[..., N] = x[..., K] @ weight[N, K]^T (+ bias[N]). The PyTorch nn.Linear convention. A bf16
+// weight rounds x to bf16 and accumulates in f32 (the mixed-precision path of the GEMM-heavy layers).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
 // As linear, writing into `out` (shape [..., N]); beta = 1 accumulates into out.
 void linear_into(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& out, float beta = 0.f);
@@ -39,6 +42,13 @@ void silu_(Tensor& x);       // in place: x * sigmoid(x)
 void softplus_(Tensor& x);   // in place: log(1 + e^x), linear above 20 as PyTorch does
 void softmax_(Tensor& x);    // in place over the last dimension
 void add_(Tensor& x, const Tensor& y);  // in place x += y, same shape
+void mul_(Tensor& x, const Tensor& y);  // in place x *= y, same shape (gates)
+void scale_(Tensor& x, float s);        // in place x *= s
+// In place x[r, :] *= row_scale[r], x seen as [rows, last dimension] (masks, per-token rescaling).
+void scale_rows_(Tensor& x, const Tensor& row_scale);
+// Rotary position embedding in place on x [rows, heads, head_dim] (RotaryParams in
+// kernels/kernel_params.h): row r sits at position pos0 + (period > 0 ? r % period : r).
+void rotary_(Tensor& x, const Tensor& inv_freq, int64_t rotary_dim, int64_t pos0, int64_t period, bool interleaved);
 
 // ---- lookups and convolutions ----------------------------------------------------------------
 // ids (i64, any shape S) -> [S..., D] rows of table [V, D]. Throws Error for an id outside [0, V).

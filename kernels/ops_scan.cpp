@@ -1,23 +1,13 @@
-// Dispatch for the scan and attention ops of kernels/ops.h: shape, dtype and device checks, then
-// the CPU kernel (kernels/cpu/{selective_scan,ssd_scan,attention}.cpp) or, for CUDA tensors, its
-// twin in kernels/cuda/ (scan.cu, attention.cu). All arguments must be on the first one's device.
-#include "kernels/cpu/scan_ops.h"
-#include "kernels/cuda/backend_table.h"
+// The scan and attention ops of kernels/ops.h: shape checks (kernels/op_checks.h), then the kernel
+// of the tensors' device through the one dispatch (kernels/kernels.h).
+#include "kernels/kernels.h"
+#include "kernels/op_checks.h"
 #include "kernels/ops.h"
 
 namespace spindle::ops {
-namespace {
+using detail::require;
 
-void require(const Tensor& t, Device device, const char* op, const char* arg, const Shape& shape,
-             DType dtype = DType::f32) {
-  if (!t.defined()) throw Error(std::string(op) + ": argument '" + arg + "' is undefined");
-  if (t.device() != device)
-    throw Error(std::string(op) + ": argument '" + arg + "' is on " + device_name(t.device()) + " but the op runs on " +
-                device_name(device) + " (all inputs must be on one device)");
-  if (t.dtype() != dtype || t.shape() != shape)
-    throw Error(std::string(op) + ": argument '" + arg + "' must be " + dtype_name(dtype) + shape_str(shape) +
-                ", got " + t.describe());
-}
+namespace {
 
 // [L, ...] is accepted as a batch of one.
 Shape batched(const Tensor& t, int64_t ndim) {
@@ -46,7 +36,7 @@ Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, con
   if (z) require(*z, dev, op, "z", x.shape());
   if (state) require(*state, dev, op, "state", {Bt, Dc, N});
   Tensor y = Tensor::empty(x.shape(), DType::f32, dev);
-  cpu::SelectiveScanParams p;
+  SelectiveScanParams p;
   p.batch = Bt, p.length = L, p.channels = Dc, p.state = N, p.groups = G;
   p.x = x.data<float>(), p.delta = delta.data<float>(), p.A = A.data<float>();
   p.B = B.data<float>(), p.C = C.data<float>();
@@ -54,11 +44,11 @@ Tensor selective_scan(const Tensor& x, const Tensor& delta, const Tensor& A, con
   p.z = z ? z->data<float>() : nullptr;
   p.state_io = state ? state->data<float>() : nullptr;
   p.y = y.data<float>();
-  if (L > 0) (dev == Device::cuda ? cuda::backend().selective_scan : cpu::selective_scan)(p);
+  if (L > 0) SPINDLE_KERNEL(selective_scan, DType::f32, dev)(p);
   return y;
 }
 
-static cpu::SsdParams ssd_params(const char* op, const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B,
+static SsdParams ssd_params(const char* op, const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B,
                                  const Tensor& C, const Tensor* D_skip, Tensor* state, Tensor& y) {
   const Shape xs = batched(x, 4), bs = batched(B, 4);
   const int64_t Bt = xs[0], L = xs[1], H = xs[2], P = xs[3], G = bs[2], N = bs[3];
@@ -73,7 +63,7 @@ static cpu::SsdParams ssd_params(const char* op, const Tensor& x, const Tensor& 
   if (D_skip) require(*D_skip, dev, op, "D", {H});
   if (state) require(*state, dev, op, "state", {Bt, H, P, N});
   y = Tensor::empty(x.shape(), DType::f32, dev);
-  cpu::SsdParams p;
+  SsdParams p;
   p.batch = Bt, p.length = L, p.heads = H, p.head_dim = P, p.groups = G, p.state = N;
   p.x = x.data<float>(), p.dt = dt.data<float>(), p.A = A.data<float>();
   p.B = B.data<float>(), p.C = C.data<float>();
@@ -87,19 +77,17 @@ Tensor ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor
                 const Tensor* D_skip, Tensor* state, int64_t chunk) {
   if (chunk <= 0) throw Error("ssd_scan: chunk size must be positive, got " + std::to_string(chunk));
   Tensor y;
-  cpu::SsdParams p = ssd_params("ssd_scan", x, dt, A, B, C, D_skip, state, y);
+  SsdParams p = ssd_params("ssd_scan", x, dt, A, B, C, D_skip, state, y);
   p.chunk = chunk;
-  if (p.length > 0) (x.device() == Device::cuda ? cuda::backend().ssd_scan_chunked : cpu::ssd_scan_chunked)(p);
+  if (p.length > 0) SPINDLE_KERNEL(ssd_scan_chunked, DType::f32, x.device())(p);
   return y;
 }
 
 Tensor ssd_scan_sequential(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
                            const Tensor* D_skip, Tensor* state) {
   Tensor y;
-  if (x.device() != Device::cpu)  // the f64 reference for tests; the GPU has ssd_scan
-    throw Error("ssd_scan_sequential: runs on the CPU only (x is on " + std::string(device_name(x.device())) + ")");
-  cpu::SsdParams p = ssd_params("ssd_scan_sequential", x, dt, A, B, C, D_skip, state, y);
-  if (p.length > 0) cpu::ssd_scan_sequential(p);
+  SsdParams p = ssd_params("ssd_scan_sequential", x, dt, A, B, C, D_skip, state, y);
+  if (p.length > 0) SPINDLE_KERNEL(ssd_scan_sequential, DType::f32, x.device())(p);
   return y;
 }
 
@@ -115,13 +103,13 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale,
                 " (batch, head_dim, heads % kv_heads)");
   if (key_mask) require(*key_mask, dev, op, "key_mask", {qs[0], ks[1]}, DType::u8);
   Tensor out = Tensor::empty(q.shape(), DType::f32, dev);
-  cpu::AttentionParams p;
+  AttentionParams p;
   p.batch = qs[0], p.q_len = qs[1], p.k_len = ks[1], p.heads = qs[2], p.kv_heads = ks[2], p.head_dim = qs[3];
   p.scale = scale, p.causal = causal;
   p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>();
   p.key_mask = key_mask ? key_mask->data<uint8_t>() : nullptr;
   p.out = out.data<float>();
-  if (p.q_len > 0 && p.batch > 0) (dev == Device::cuda ? cuda::backend().attention : cpu::attention)(p);
+  if (p.q_len > 0 && p.batch > 0) SPINDLE_KERNEL(attention, DType::f32, dev)(p);
   return out;
 }
 

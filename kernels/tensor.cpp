@@ -16,6 +16,7 @@ size_t dtype_size(DType dtype) {
     case DType::i32: return 4;
     case DType::i64: return 8;
     case DType::u8: return 1;
+    case DType::i8: return 1;
   }
   SPINDLE_ASSERT(false);
 }
@@ -28,6 +29,7 @@ const char* dtype_name(DType dtype) {
     case DType::i32: return "i32";
     case DType::i64: return "i64";
     case DType::u8: return "u8";
+    case DType::i8: return "i8";
   }
   SPINDLE_ASSERT(false);
 }
@@ -140,6 +142,7 @@ template <> constexpr DType dtype_of<float>() { return DType::f32; }
 template <> constexpr DType dtype_of<int32_t>() { return DType::i32; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::i64; }
 template <> constexpr DType dtype_of<uint8_t>() { return DType::u8; }
+template <> constexpr DType dtype_of<int8_t>() { return DType::i8; }
 
 template <typename T>
 T* Tensor::data() const {
@@ -154,6 +157,7 @@ template float* Tensor::data<float>() const;
 template int32_t* Tensor::data<int32_t>() const;
 template int64_t* Tensor::data<int64_t>() const;
 template uint8_t* Tensor::data<uint8_t>() const;
+template int8_t* Tensor::data<int8_t>() const;
 template uint16_t* Tensor::data<uint16_t>() const;
 
 Tensor Tensor::select(int64_t i) const {
@@ -213,6 +217,7 @@ Tensor Tensor::to(DType dtype) const {
       case DType::i32: return static_cast<float>(static_cast<const int32_t*>(raw())[i]);
       case DType::i64: return static_cast<float>(static_cast<const int64_t*>(raw())[i]);
       case DType::u8: return static_cast<float>(static_cast<const uint8_t*>(raw())[i]);
+      case DType::i8: return static_cast<float>(static_cast<const int8_t*>(raw())[i]);
     }
     return 0.f;
   };

@@ -14,7 +14,7 @@
 
 namespace spindle {
 
-enum class DType : uint8_t { f32, bf16, f16, i32, i64, u8 };
+enum class DType : uint8_t { f32, bf16, f16, i32, i64, u8, i8 };
 enum class Device : uint8_t { cpu, cuda };
 
 size_t dtype_size(DType dtype);

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 

@@ -9,8 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/cpu/cpu_ops.h"
-#include "kernels/cpu/scan_ops.h"
+#include "kernels/kernels.h"
 #include "kernels/cpu/vec_math.h"
 
 namespace spindle::cpu {

@@ -7,8 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/axial_attention.h"
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 namespace {

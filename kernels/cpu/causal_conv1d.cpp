@@ -1,6 +1,6 @@
 // Causal depthwise convolution, channels last: each output row reads K input rows, so the inner
 // loop over channels is contiguous and vectorises.
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 

@@ -1,7 +1,7 @@
 #include <cstring>
 #include <string>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 

@@ -10,7 +10,8 @@
 #include <memory>
 #include <mutex>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/fft_size.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 namespace {
@@ -77,7 +78,7 @@ void transform(const FftPlans& plans, const float* signal, int64_t length, FftBu
 
 void fft_conv(const float* u, const float* k, bool k_shared, int64_t rows, int64_t length, float* y) {
   if (rows == 0 || length == 0) return;
-  const int64_t n = fft_conv_size(length);
+  const int64_t n = smooth_fft_size(length);
   const int64_t bins = n / 2 + 1;
   const FftPlans& plans = plans_for(n);
   const float scale = 1.f / static_cast<float>(n);

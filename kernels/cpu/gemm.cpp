@@ -8,7 +8,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <tuple>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 

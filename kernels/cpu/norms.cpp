@@ -2,7 +2,7 @@
 // large offsets do not lose precision (the goldens are float64 references).
 #include <cmath>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/kernels.h"
 
 namespace spindle::cpu {
 

@@ -16,8 +16,7 @@
 
 #include <omp.h>
 
-#include "kernels/cpu/cpu_ops.h"
-#include "kernels/cpu/scan_ops.h"
+#include "kernels/kernels.h"
 #include "kernels/cpu/vec_math.h"
 
 namespace spindle::cpu {

@@ -26,7 +26,7 @@ constexpr int kKeyTile = 32;
 
 // kCols = output columns per lane (head_dim <= 32 kCols).
 template <int kCols>
-__global__ void __launch_bounds__(kWarps * 32) attention_kernel(cpu::AttentionParams p) {
+__global__ void __launch_bounds__(kWarps * 32) attention_kernel(AttentionParams p) {
   extern __shared__ float smem[];
   const int64_t H = p.heads, Hkv = p.kv_heads, Dh = p.head_dim, Lq = p.q_len, Lk = p.k_len;
   const int64_t i0 = int64_t(blockIdx.x) * kQueryBlock, h = blockIdx.y, b = blockIdx.z;
@@ -110,7 +110,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(cpu::AttentionPa
 }
 
 template <int kCols>
-void launch(const cpu::AttentionParams& p) {
+void launch(const AttentionParams& p) {
   const size_t smem = sizeof(float) * (kQueryBlock * p.head_dim + kKeyTile * (p.head_dim + 1) + kKeyTile * p.head_dim);
   SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(attention_kernel<kCols>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                           static_cast<int>(smem)));
@@ -123,7 +123,7 @@ void launch(const cpu::AttentionParams& p) {
 
 }  // namespace
 
-void attention(const cpu::AttentionParams& p) {
+void attention(const AttentionParams& p) {
   if (p.batch == 0 || p.q_len == 0 || p.heads == 0) return;
   if (p.head_dim <= 32) launch<1>(p);
   else if (p.head_dim <= 64) launch<2>(p);

@@ -39,7 +39,7 @@ struct TcLayout {
 };
 
 template <int kDh>
-__global__ void __launch_bounds__(kTcWarps * 32) attention_tc_kernel(cpu::AttentionParams p) {
+__global__ void __launch_bounds__(kTcWarps * 32) attention_tc_kernel(AttentionParams p) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   using namespace nvcuda;
   using L = TcLayout<kDh>;
@@ -157,7 +157,7 @@ __global__ void __launch_bounds__(kTcWarps * 32) attention_tc_kernel(cpu::Attent
 }
 
 template <int kDh>
-void launch_tc(const cpu::AttentionParams& p) {
+void launch_tc(const AttentionParams& p) {
   const size_t smem = TcLayout<kDh>::bytes;
   SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(attention_tc_kernel<kDh>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                           static_cast<int>(smem)));
@@ -170,7 +170,7 @@ void launch_tc(const cpu::AttentionParams& p) {
 
 }  // namespace
 
-void attention_tensor_cores(const cpu::AttentionParams& p) {
+void attention_tensor_cores(const AttentionParams& p) {
   if (p.batch == 0 || p.q_len == 0 || p.heads == 0) return;
   int device = 0, major = 0;
   SPINDLE_CUDA_CHECK(cudaGetDevice(&device));

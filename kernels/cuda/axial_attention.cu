@@ -17,7 +17,7 @@ __global__ void fill_masked_keys(float* logits, int64_t rows, int64_t cols, cons
 
 }  // namespace
 
-void axial_row_logits(const cpu::AxialRowShape& s, const float* q, const float* k, float scale, float* logits,
+void axial_row_logits(const AxialRowShape& s, const float* q, const float* k, float scale, float* logits,
                       bool accumulate) {
   const int64_t C = s.cols, H = s.heads, Dh = s.head_dim;
   if (!accumulate) SPINDLE_CUDA_CHECK(cudaMemsetAsync(logits, 0, H * C * C * sizeof(float), 0));
@@ -37,7 +37,7 @@ void axial_row_softmax(int64_t heads, int64_t cols, const uint8_t* key_mask, flo
   softmax(logits, heads * cols, cols);
 }
 
-void axial_row_apply(const cpu::AxialRowShape& s, const float* probs, const float* v, float* out) {
+void axial_row_apply(const AxialRowShape& s, const float* probs, const float* v, float* out) {
   const int64_t C = s.cols, H = s.heads, Dh = s.head_dim;
   for (int64_t r = 0; r < s.rows; ++r) {
     const int64_t at = r * C * H * Dh;

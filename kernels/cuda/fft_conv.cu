@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "kernels/cpu/cpu_ops.h"
+#include "kernels/fft_size.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_ops.h"
 
@@ -80,7 +80,7 @@ __global__ void crop_rows(const float* real, int64_t rows, int64_t length, int64
 void fft_conv(const float* u, const float* k, bool k_shared, int64_t rows, int64_t length, float* y) {
   if (rows == 0 || length == 0) return;
   // Any n >= 2L - 1 gives the linear convolution; n >= 2 keeps cuFFT away from length-1 transforms.
-  const int64_t n = std::max<int64_t>(2, cpu::fft_conv_size(length)), bins = n / 2 + 1;
+  const int64_t n = std::max<int64_t>(2, smooth_fft_size(length)), bins = n / 2 + 1;
   if (n > 0x7fffffff) throw Error("fft_conv: length " + std::to_string(length) + " is beyond cuFFT's int sizes");
   const size_t row_bytes = n * sizeof(float) + 2 * bins * sizeof(cufftComplex);
   const int64_t slice = std::clamp<int64_t>(static_cast<int64_t>(kScratchBudget / row_bytes), 1, rows);

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
@@ -68,8 +69,11 @@ LoadState load() {
 #endif
 }
 
+std::atomic<bool> g_load_attempted{false};
+
 const LoadState& state() {
   static const LoadState s = load();
+  g_load_attempted.store(true, std::memory_order_release);
   return s;
 }
 
@@ -78,6 +82,11 @@ const LoadState& state() {
 bool backend_loaded(std::string* why) {
   if (why) *why = state().why;
   return state().table != nullptr;
+}
+
+const BackendTable* backend_if_loaded() {
+  if (!g_load_attempted.load(std::memory_order_acquire)) return nullptr;
+  return state().table;
 }
 
 const BackendTable& backend() {

@@ -24,7 +24,7 @@ namespace {
 // Chunk-state layout [batch, chunk, n, channel], dt sums [batch, chunk, channel].
 
 template <int kMaxN>
-__global__ void ss_chunk_end(cpu::SelectiveScanParams p, int64_t chunk_len, int64_t chunks, float* chunk_state,
+__global__ void ss_chunk_end(SelectiveScanParams p, int64_t chunk_len, int64_t chunks, float* chunk_state,
                              float* dt_sum) {
   const int64_t Dc = p.channels, N = p.state, L = p.length, G = p.groups;
   const int64_t total = p.batch * chunks * Dc;
@@ -55,7 +55,7 @@ __global__ void ss_chunk_end(cpu::SelectiveScanParams p, int64_t chunk_len, int6
 }
 
 // Rewrites chunk_state[c] from "end state of chunk c scanned from zero" to "state entering chunk c".
-__global__ void ss_carry(cpu::SelectiveScanParams p, int64_t chunks, float* chunk_state, const float* dt_sum) {
+__global__ void ss_carry(SelectiveScanParams p, int64_t chunks, float* chunk_state, const float* dt_sum) {
   const int64_t Dc = p.channels, N = p.state;
   const int64_t total = p.batch * N * Dc;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
@@ -73,7 +73,7 @@ __global__ void ss_carry(cpu::SelectiveScanParams p, int64_t chunks, float* chun
 
 // The output pass; chunk_state null means one chunk starting from the caller's state (or zero).
 template <int kMaxN>
-__global__ void ss_chunk_out(cpu::SelectiveScanParams p, int64_t chunk_len, int64_t chunks,
+__global__ void ss_chunk_out(SelectiveScanParams p, int64_t chunk_len, int64_t chunks,
                              const float* chunk_state) {
   const int64_t Dc = p.channels, N = p.state, L = p.length, G = p.groups;
   const int64_t total = p.batch * chunks * Dc;
@@ -115,7 +115,7 @@ __global__ void ss_chunk_out(cpu::SelectiveScanParams p, int64_t chunk_len, int6
 }
 
 template <int kMaxN>
-void selective_scan_n(const cpu::SelectiveScanParams& p) {
+void selective_scan_n(const SelectiveScanParams& p) {
   const int64_t lanes = p.batch * p.channels;
   // Enough (batch, channel, chunk) threads to fill an H100/H200 several times, chunks >= 32 steps.
   constexpr int64_t kTargetThreads = 1 << 19;
@@ -150,7 +150,7 @@ struct SsdLayout {
 };
 
 // Per-chunk cumulative decay S_t = sum_{u<=t} dt_u A_h in f64 (as the CPU twin), and dt.
-__device__ int64_t ssd_load_cum(const cpu::SsdParams& p, int64_t b, int64_t h, int64_t t0, int64_t T, double* cum,
+__device__ int64_t ssd_load_cum(const SsdParams& p, int64_t b, int64_t h, int64_t t0, int64_t T, double* cum,
                                 float* dtv) {
   const int64_t H = p.heads, L = p.length;
   const int64_t len = min(T, L - t0);
@@ -166,7 +166,7 @@ __device__ int64_t ssd_load_cum(const cpu::SsdParams& p, int64_t b, int64_t h, i
 }
 
 // Phase 1: chunk end state from zero, sum_s exp(S_last - S_s) dt_s x_s B_s^T, and exp(S_last).
-__global__ void ssd_chunk_state(cpu::SsdParams p, SsdLayout lay, int64_t chunks, float* chunk_state, float* decay) {
+__global__ void ssd_chunk_state(SsdParams p, SsdLayout lay, int64_t chunks, float* chunk_state, float* decay) {
   extern __shared__ double smem_d[];
   const int64_t T = lay.T, P = p.head_dim, N = p.state, H = p.heads, G = p.groups, L = p.length;
   const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (H / G), t0 = c * T;
@@ -197,7 +197,7 @@ __global__ void ssd_chunk_state(cpu::SsdParams p, SsdLayout lay, int64_t chunks,
 }
 
 // Phase 2: chunk_state[c] becomes the state entering chunk c; the caller's state gets the final one.
-__global__ void ssd_state_pass(cpu::SsdParams p, int64_t chunks, float* chunk_state, const float* decay) {
+__global__ void ssd_state_pass(SsdParams p, int64_t chunks, float* chunk_state, const float* decay) {
   const int64_t PN = p.head_dim * p.state, total = p.batch * p.heads * PN;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t bh = i / PN, e = i % PN;
@@ -213,7 +213,7 @@ __global__ void ssd_state_pass(cpu::SsdParams p, int64_t chunks, float* chunk_st
 }
 
 // Phase 3: y_t = exp(S_t) C_t S_in^T + sum_{s<=t} (C_t . B_s) exp(S_t - S_s) dt_s x_s + D x_t.
-__global__ void ssd_chunk_output(cpu::SsdParams p, SsdLayout lay, int64_t chunks, const float* chunk_state) {
+__global__ void ssd_chunk_output(SsdParams p, SsdLayout lay, int64_t chunks, const float* chunk_state) {
   extern __shared__ double smem_d[];
   const int64_t T = lay.T, P = p.head_dim, N = p.state, H = p.heads, G = p.groups, L = p.length;
   const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (H / G), t0 = c * T;
@@ -262,7 +262,7 @@ __global__ void ssd_chunk_output(cpu::SsdParams p, SsdLayout lay, int64_t chunks
 
 }  // namespace
 
-void selective_scan(const cpu::SelectiveScanParams& p) {
+void selective_scan(const SelectiveScanParams& p) {
   if (p.batch == 0 || p.length == 0 || p.channels == 0) return;
   if (p.state <= 4) selective_scan_n<4>(p);
   else if (p.state <= 8) selective_scan_n<8>(p);
@@ -273,7 +273,7 @@ void selective_scan(const cpu::SelectiveScanParams& p) {
                    std::to_string(p.state));
 }
 
-void ssd_scan_chunked(const cpu::SsdParams& p) {
+void ssd_scan_chunked(const SsdParams& p) {
   if (p.batch == 0 || p.length == 0 || p.heads == 0) return;
   const int64_t limit = max_shared_bytes();
   SsdLayout lay{64, p.head_dim, p.state};

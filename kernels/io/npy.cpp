@@ -16,6 +16,7 @@ static const char* npy_descr(DType dtype) {
     case DType::i32: return "<i4";
     case DType::i64: return "<i8";
     case DType::u8: return "|u1";
+    case DType::i8: return "|i1";
     case DType::bf16: break;
   }
   throw Error(std::string("cannot write ") + dtype_name(dtype) + " to .npy (no NumPy dtype)");

@@ -139,7 +139,7 @@ TEST(CudaOps, HalfPrecisionGemmsAccumulateInF32) {
       for (int64_t p = 0; p < k; ++p)
         exact[i * n + j] += double(f16_to_f32(ah.data<uint16_t>()[i * k + p])) * f16_to_f32(bh.data<uint16_t>()[j * k + p]);
   Tensor ahg = gpu(ah), bhg = gpu(bh);
-  cuda::backend().gemm_f16(false, true, m, n, k, 1.f, ahg.data<uint16_t>(), k, bhg.data<uint16_t>(), k, 0.f, out.data<float>(), n);
+  cuda::backend().kernels.gemm_f16(false, true, m, n, k, 1.f, ahg.data<uint16_t>(), k, bhg.data<uint16_t>(), k, 0.f, out.data<float>(), n);
   EXPECT_LT(test::relative_max_error(out, exact), 1e-5);
 }
 
@@ -294,13 +294,13 @@ TEST(CudaOps, TensorCoreAttentionWithinBf16Budget) {
     const float scale = 1.f / std::sqrt(float(c.Dh));
     Tensor qg = gpu(q), kg = gpu(k), vg = gpu(v), mg = gpu(mask);
     Tensor out = Tensor::empty(q.shape(), DType::f32, Device::cuda);
-    cpu::AttentionParams p;
+    AttentionParams p;
     p.batch = c.B, p.q_len = c.Lq, p.k_len = c.Lk, p.heads = c.H, p.kv_heads = c.Hkv, p.head_dim = c.Dh;
     p.scale = scale, p.causal = c.causal;
     p.q = qg.data<float>(), p.k = kg.data<float>(), p.v = vg.data<float>();
     p.key_mask = c.masked ? mg.data<uint8_t>() : nullptr;
     p.out = out.data<float>();
-    cuda::backend().attention_tensor_cores(p);
+    cuda::backend().kernels.attention_tensor_cores(p);
     // bf16 products (8-bit mantissa) with f32 softmax and sums.
     EXPECT_LT(gap(out, ops::attention(q, k, v, scale, c.causal, c.masked ? &mask : nullptr)), 2e-2);
   }
