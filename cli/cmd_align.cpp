@@ -1,8 +1,6 @@
 // spindle align: Embed-Search-Align of short reads against a `spindle index ref` index, to
 // SAM/BAM/CRAM (genomics/align_run.h).
 #include <charconv>
-#include <omp.h>
-
 #include <cstdio>
 
 #include "cli/command.h"
@@ -15,9 +13,7 @@
 namespace spindle::cli {
 namespace {
 
-void run(AlignRunOptions o, int threads) {
-  if (threads > 0) omp_set_num_threads(threads);
-  o.threads = threads > 0 ? threads : omp_get_max_threads();
+void run(AlignRunOptions o) {
   o.command_line = command_line();
   Progress progress;
   AlignRunStats stats = run_alignment(o, [&](const AlignRunStats& s) {
@@ -45,13 +41,12 @@ void run(AlignRunOptions o, int threads) {
 
 void setup(CLI::App& app) {
   auto opts = std::make_shared<AlignRunOptions>();
-  auto threads = std::make_shared<int>(0);
   auto* align = app.add_subcommand("align", "Align short or long DNA reads to an indexed reference (Embed-Search-Align) to SAM/BAM/CRAM; not spliced RNA");
   align->add_option("index", opts->index_dir, "Index directory from `spindle index ref`")->required();
   align->add_option("reads", opts->reads1, "Reads FASTQ/FASTA (gz ok, - for stdin)")->required();
   align->add_option("mates", opts->reads2, "Mate reads for paired-end (same order and count)");
   align->add_option("-o,--output", opts->output, "Output .bam, .cram or .sam; - for SAM on stdout (default -)");
-  align->add_option("-t,--threads", *threads, "Threads (default: all cores)");
+  align->add_option("-t,--threads", opts->context.threads, "Threads (default: all cores)");
   align->add_option("-R,--read-group", opts->read_group, "Read group header line, e.g. '@RG\\tID:x\\tSM:y'");
   align->add_flag("-p,--interleaved", opts->interleaved, "Reads file holds pairs as consecutive records");
   align->add_option("--reference", opts->reference_check, "FASTA that must match the indexed reference (checked)");
@@ -96,10 +91,10 @@ void setup(CLI::App& app) {
   add_shard_option(align, shard,
                    "write only reads (pairs) r with r mod N = I-1; shards together hold what one run writes "
                    "(samtools merge; paired reads without -I all estimate the insert size from the same first batch)");
-  align->callback([opts, threads, shard] {
+  align->callback([opts, shard] {
     opts->shard_index = shard->index;
     opts->shard_count = shard->count;
-    run(*opts, *threads);
+    run(*opts);
   });
 }
 

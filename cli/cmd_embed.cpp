@@ -1,23 +1,17 @@
 // spindle embed: FASTA/FASTQ (plain, gz, or - for stdin) of DNA or proteins (ESM-1/ESM-2 models) in,
 // one vector per record out (.npy [N, D] + OUT.ids.txt), or per-token arrays keyed by record name
-// (safetensors) with --pool none.
+// (safetensors) with --pool none. The pipeline is genomics/embed_run.h; this file parses and reports.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <memory>
 
 #include "cli/command.h"
 #include "cli/report.h"
 #include "cli/shard.h"
-#include "genomics/fastx_reader.h"
+#include "genomics/embed_run.h"
 #include "kernels/backend.h"
-#include "kernels/io/npy.h"
-#include "kernels/parallel_for.h"
-#include "kernels/io/output_file.h"
-#include "models/embedder.h"
-#include "models/registry.h"
-#include "models/safetensors_writer.h"
+#include "kernels/error.h"
 
 namespace spindle::cli {
 namespace {
@@ -30,143 +24,34 @@ struct EmbedArgs {
   Shard shard;
 };
 
-std::string ids_path_for(const std::string& output) {
-  std::string base = output;
-  for (const char* ext : {".npy", ".safetensors"})
-    if (base.size() > std::strlen(ext) && base.compare(base.size() - std::strlen(ext), std::string::npos, ext) == 0)
-      base.resize(base.size() - std::strlen(ext));
-  return base + ".ids.txt";
-}
-
-// OUT.rows.txt, written with --shard: each output row's 0-based record number in the whole input.
-std::string rows_path_for(const std::string& output) {
-  std::string ids = ids_path_for(output);
-  return ids.substr(0, ids.size() - std::strlen(".ids.txt")) + ".rows.txt";
-}
-
-// Records shorter than this many characters are embedded one per thread, a batch at a time: a
-// read-sized forward pass is dozens of parallel regions with microseconds of work each, so
-// splitting it across threads costs more in wake-ups than it gains. Longer records run one at a
-// time with every thread inside the forward pass. (1000 150-bp reads, d_model 128 HyenaDNA, under
-// load: 3.1 CPU-s / 11.4 s wall on 2 threads vs 3.5 / 18.3 on 1.)
-constexpr size_t kShortRecord = 8192;
-constexpr size_t kBatchRecords = 256;
+void log_line(const std::string& line) { std::fprintf(stderr, "[spindle] %s\n", line.c_str()); }
 
 void run(const EmbedArgs& a) {
-  set_num_threads(a.threads);
-  if (resolve_device(a.device) == Device::cuda)
-    std::fprintf(stderr, "[spindle] embed: the CUDA backend does not cover every op yet; running on the CPU\n");
+  EmbedRunOptions o;
+  o.context.threads = a.threads;
+  o.context.device = resolve_device(a.device);
   if (a.output == "-") throw UsageError("embed: -o must be a file (.npy, or .safetensors with --pool none)");
   if (a.shard.active() && a.input == "-")
     throw UsageError("embed: --shard needs an input file, not stdin (records are counted first)");
-  EmbedOptions options;
-  options.pooling = parse_pooling(a.pool);
-  options.layer = a.layer;
-  options.rc_average = a.rc_average;
-  options.max_len = a.max_len;
-  options.overlap = a.overlap;
-  auto model = load_model(a.model_dir);
-  Embedder embedder(*model, options);
-  const std::string unit = model->info().is_esm ? "residues" : "tokens";
-
-  // --shard: contiguous blocks of records, so the shards' outputs concatenated in shard order are the
-  // unsharded output. The block bounds need the record count: a first pass over the input (a file).
-  int64_t first = 0, last = INT64_MAX;
-  if (a.shard.active()) {
-    FastxReader counter(a.input, BasePolicy::as_is);
-    int64_t total = 0;
-    for (SeqRecord r; counter.next(r); ++total)  // an empty record fails every shard, as it fails one run
-      if (r.seq.empty()) throw Error(a.input + ": record " + r.name + ": empty sequence");
-    first = a.shard.begin(total);
-    last = a.shard.end(total);
-    std::fprintf(stderr, "[spindle] shard %lld/%lld: records %lld-%lld of %lld\n", static_cast<long long>(a.shard.index + 1),
-                 static_cast<long long>(a.shard.count), static_cast<long long>(first + 1), static_cast<long long>(last),
-                 static_cast<long long>(total));
-  }
-  int64_t record_number = -1;
-
-  // The outputs stream: each record's vector, id and row go to the temporaries as soon as its batch
-  // is embedded, so memory does not grow with the number of records (a [N, D] matrix used to be
-  // held, and copied, until the end). All-or-nothing still: the files are renamed into place
-  // together only at the end (commit_all), so a failure leaves none (no .npy without its .ids.txt).
-  OutputFile ids(ids_path_for(a.output));
-  std::unique_ptr<OutputFile> rows;
-  if (a.shard.given)  // ids for `spindle index build --ids`: the rows an unsharded run would give
-    rows = std::make_unique<OutputFile>(rows_path_for(a.output));
-  OutputFile vectors(a.output);
-  std::unique_ptr<NpyRowWriter> matrix;
-  std::unique_ptr<SafetensorsStreamWriter> per_token;
-  if (options.pooling == Pooling::none)
-    per_token = std::make_unique<SafetensorsStreamWriter>(vectors);
-  else
-    matrix = std::make_unique<NpyRowWriter>(vectors, DType::f32, embedder.dimension());
-
-  FastxReader reader(a.input, BasePolicy::as_is);
-  int64_t written = 0, tokens = 0, unknown = 0, records_with_unknown = 0;
+  o.model_dir = a.model_dir;
+  o.input = a.input;
+  o.output = a.output;
+  o.shard_index = a.shard.index;
+  o.shard_count = a.shard.count;
+  o.write_rows = a.shard.given;
+  o.embed.pooling = parse_pooling(a.pool);
+  o.embed.layer = a.layer;
+  o.embed.rc_average = a.rc_average;
+  o.embed.max_len = a.max_len;
+  o.embed.overlap = a.overlap;
   Progress progress;
-  auto keep = [&](const SeqRecord& rec, const Embedding& e) {
-    tokens += e.tokens;
-    unknown += e.unknown_chars;
-    records_with_unknown += e.unknown_chars > 0;
-    if (per_token) {
-      if (per_token->contains(rec.name))
-        throw Error(a.input + ": duplicate record name '" + rec.name + "' (--pool none keys arrays by name)");
-      per_token->add(rec.name, e.vectors);
-    } else {
-      SPINDLE_ASSERT(e.vectors.numel() == embedder.dimension());
-      matrix->append(e.vectors.data<float>(), 1);
-    }
-    ids.write(rec.name + "\n");
-    if (rows) rows->write(std::to_string(first + written) + "\n");
-    ++written;
-  };
-  // The library's errors about one sequence (a residue outside the alphabet, a protein longer than
-  // the context) get the file and the record in front.
-  auto embed_record = [&](const SeqRecord& r) {
-    try {
-      return embedder.embed(r.seq);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const Error& e) {
-      throw Error(a.input + ": record " + r.name + ": " + e.what());
-    }
-  };
-  std::vector<SeqRecord> batch;
-  auto flush = [&] {
-    std::vector<Embedding> embeddings(batch.size());
-    parallel_for_each(batch.size(), [&](size_t i) { embeddings[i] = embed_record(batch[i]); });
-    for (size_t i = 0; i < batch.size(); ++i) keep(batch[i], embeddings[i]);
-    batch.clear();
-    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " " + unit);
-  };
-  SeqRecord rec;
-  while (reader.next(rec)) {
-    if (rec.seq.empty()) throw Error(a.input + ": record " + rec.name + ": empty sequence");
-    if (++record_number < first) continue;
-    if (record_number >= last) break;
-    if (rec.seq.size() < kShortRecord) {
-      batch.push_back(std::move(rec));
-      if (batch.size() == kBatchRecords) flush();
-      continue;
-    }
-    flush();  // keeps the output in input order
-    keep(rec, embed_record(rec));
-    progress.update(std::to_string(written) + " records, " + std::to_string(tokens) + " " + unit);
-  }
-  flush();
-  if (unknown > 0)
-    std::fprintf(stderr, "[spindle] warning: %lld characters outside ACGTN in %lld records were mapped to [UNK]\n",
-                 static_cast<long long>(unknown), static_cast<long long>(records_with_unknown));
-
-  if (per_token)
-    per_token->finish();
-  else
-    matrix->finish();
-  commit_all({&vectors, &ids, rows.get()});
-  const double seconds = progress.elapsed_s();
+  auto unit = [](const EmbedRunStats& s) { return std::string(s.protein ? "residues" : "tokens"); };
+  EmbedRunStats s = run_embedding(o, [&](const EmbedRunStats& sofar) {
+    progress.update(std::to_string(sofar.records) + " records, " + std::to_string(sofar.tokens) + " " + unit(sofar));
+  }, log_line);
   std::fprintf(stderr, "[spindle] embedded %lld records, %lld %s, %.0f %s/s, %.1f records/s, peak RSS %s\n",
-               static_cast<long long>(written), static_cast<long long>(tokens), unit.c_str(),
-               tokens / std::max(seconds, 1e-9), unit.c_str(), written / std::max(seconds, 1e-9),
+               static_cast<long long>(s.records), static_cast<long long>(s.tokens), unit(s).c_str(),
+               s.tokens / std::max(s.seconds, 1e-9), unit(s).c_str(), s.records / std::max(s.seconds, 1e-9),
                format_bytes(peak_rss_bytes()).c_str());
   print_final_report();
 }

@@ -1,12 +1,14 @@
-// spindle model info | forward: inspect a checkpoint, run a forward pass on token ids (.npy).
+// spindle model info | forward | init-random: inspect a checkpoint, run a forward pass on token ids
+// (.npy; the run is models/forward_run.h), write a random-weight checkpoint.
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/report.h"
-#include "kernels/backend.h"
-#include "kernels/io/npy.h"
+#include "kernels/error.h"
+#include "models/forward_run.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"
 #include "models/registry.h"
@@ -16,9 +18,6 @@ namespace {
 
 struct ModelOptions {
   std::string path;
-  std::string ids_path, logits_path, hidden_path, layers_path;
-  int threads = 0;
-  int64_t layer = -1;
   std::string arch = "hyenadna";
   RandomHyenaSpec random;
   int64_t heads = 0;  // esm2: 0 = d_model / 16 (head size 16, as esm2_t6_8M)
@@ -47,43 +46,17 @@ void run_info(const ModelOptions& o) {
   for (auto& name : report.unused_tensors) std::printf("unexpected\t%s\n", name.c_str());
 }
 
-void run_forward(const ModelOptions& o) {
+// The outputs must be wanted and distinct before the model is loaded.
+void check_forward_outputs(const ForwardRunOptions& o) {
   if (o.logits_path.empty() && o.hidden_path.empty() && o.layers_path.empty())
     throw UsageError("model forward: give at least one of --logits, --hidden, --layers");
-  {
-    std::vector<std::string> paths;
-    for (const std::string* p : {&o.logits_path, &o.hidden_path, &o.layers_path})
-      if (!p->empty()) paths.push_back(*p);
-    for (size_t i = 0; i < paths.size(); ++i)
-      for (size_t j = i + 1; j < paths.size(); ++j)
-        if (paths[i] == paths[j] && paths[i] != "-")
-          throw UsageError("model forward: --logits, --hidden and --layers must be different files");
-  }
-  set_num_threads(o.threads);
-  auto model = load_model(o.path);
-  Tensor ids = read_npy(o.ids_path);
-  if (ids.dtype() == DType::i32) ids = ids.to(DType::i64);
-  if (ids.dtype() != DType::i64) throw Error(o.ids_path + ": token ids must be int64");
-  ForwardRequest request;
-  request.want_logits = !o.logits_path.empty();
-  request.want_hidden = !o.hidden_path.empty();
-  request.want_layer_outputs = !o.layers_path.empty();
-  request.hidden_layer = o.layer;
-  ForwardResult result = model->forward(ids, request);
-  // All-or-nothing: write every requested array to its temporary, then rename them all.
-  std::vector<std::unique_ptr<OutputFile>> files;
-  auto write = [&](const std::string& path, const Tensor& t) {
-    if (path.empty()) return;
-    files.push_back(std::make_unique<OutputFile>(path));
-    write_npy(*files.back(), t);
-  };
-  write(o.logits_path, result.logits);
-  write(o.hidden_path, result.hidden);
-  write(o.layers_path, result.layer_outputs);
-  std::vector<OutputFile*> all;
-  for (auto& f : files) all.push_back(f.get());
-  commit_all(all);
-  print_final_report();
+  std::vector<std::string> paths;
+  for (const std::string* p : {&o.logits_path, &o.hidden_path, &o.layers_path})
+    if (!p->empty()) paths.push_back(*p);
+  for (size_t i = 0; i < paths.size(); ++i)
+    for (size_t j = i + 1; j < paths.size(); ++j)
+      if (paths[i] == paths[j] && paths[i] != "-")
+        throw UsageError("model forward: --logits, --hidden and --layers must be different files");
 }
 
 void setup(CLI::App& app) {
@@ -95,15 +68,20 @@ void setup(CLI::App& app) {
   info->add_option("path", opts->path, "Model directory (config.json + safetensors)")->required();
   info->callback([opts] { run_info(*opts); });
 
+  auto fwd = std::make_shared<ForwardRunOptions>();
   auto* forward = model->add_subcommand("forward", "Run a model on int64 token ids and write .npy outputs");
-  forward->add_option("path", opts->path, "Model directory")->required();
-  forward->add_option("--ids", opts->ids_path, "int64 .npy of shape [B, L] ([B, R, C] for MSA models)")->required();
-  forward->add_option("--logits", opts->logits_path, "Write float32 logits [B, L, V_padded]");
-  forward->add_option("--hidden", opts->hidden_path, "Write float32 hidden states after the final norm [B, L, D]");
-  forward->add_option("--layers", opts->layers_path, "Write the residual stream after every block [n+1, B, L, D]");
-  forward->add_option("--layer", opts->layer, "Hidden states after block K instead of the final norm (0 = embeddings)");
-  forward->add_option("-t,--threads", opts->threads, "Threads (default: all cores)");
-  forward->callback([opts] { run_forward(*opts); });
+  forward->add_option("path", fwd->model_dir, "Model directory")->required();
+  forward->add_option("--ids", fwd->ids_path, "int64 .npy of shape [B, L] ([B, R, C] for MSA models)")->required();
+  forward->add_option("--logits", fwd->logits_path, "Write float32 logits [B, L, V_padded]");
+  forward->add_option("--hidden", fwd->hidden_path, "Write float32 hidden states after the final norm [B, L, D]");
+  forward->add_option("--layers", fwd->layers_path, "Write the residual stream after every block [n+1, B, L, D]");
+  forward->add_option("--layer", fwd->layer, "Hidden states after block K instead of the final norm (0 = embeddings)");
+  forward->add_option("-t,--threads", fwd->context.threads, "Threads (default: all cores)");
+  forward->callback([fwd] {
+    check_forward_outputs(*fwd);
+    run_model_forward(*fwd);
+    print_final_report();
+  });
 
   auto* init = model->add_subcommand("init-random",
                                      "Write a random-weight checkpoint in the Hugging Face layout (tests, demos, benchmarks)");

@@ -10,14 +10,13 @@
 
 namespace spindle::cli {
 
-// Shard `index` (0-based) of `count`; count 1 = the whole input.
+// Shard `index` (0-based) of `count`; count 1 = the whole input. The pipelines choose their part:
+// embed and score take balanced contiguous blocks (genomics/embed_run.h, proteins/score_run.h),
+// align the reads r with r mod count = index (genomics/align_run.h).
 struct Shard {
   int64_t index = 0, count = 1;
   bool given = false;  // --shard was on the command line (1/1 included)
   bool active() const { return count > 1; }
-  // Contiguous blocks: records [begin(n), end(n)) of n belong to this shard (balanced, in order).
-  int64_t begin(int64_t n) const { return n * index / count; }
-  int64_t end(int64_t n) const { return n * (index + 1) / count; }
 };
 
 // Parses "I/N" (1-based I, 1 <= I <= N); returns "" and fills `shard`, or the reason it is bad.

@@ -4,6 +4,7 @@
 
 #include "genomics/long_read_aligner.h"
 #include "genomics/model_encoder.h"
+#include "kernels/backend.h"
 #include "kernels/error.h"
 #include "kernels/parallel_for.h"
 
@@ -87,6 +88,7 @@ void tally(const std::vector<SamRecord>& records, AlignRunStats& stats) {
 }  // namespace
 
 AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(const AlignRunStats&)>& progress) {
+  ThreadScope threads(o.context);
   if (!o.reads2.empty() && o.interleaved) throw UsageError("give either a mates file or --interleaved, not both");
   LongReadOptions long_options;
   if (is_long_preset(o.preset)) long_options = long_read_preset(o.preset);  // UsageError for an unknown name
@@ -111,7 +113,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   header.command_line = o.command_line;
   header.read_group = o.read_group;
   header.reference_fasta = o.reference_check;
-  SamWriter writer(o.output, index.reference(), header, o.threads);
+  SamWriter writer(o.output, index.reference(), header, num_threads());  // htslib compression threads
   Aligner aligner(index, o.aligner);
   LongReadAligner long_aligner(index, long_options);
   const size_t max_length = o.preset == "sr" ? kMaxShortReadLength : kMaxReadLength;

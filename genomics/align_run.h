@@ -8,6 +8,7 @@
 #include <string>
 
 #include "genomics/aligner.h"
+#include "kernels/run_context.h"
 
 namespace spindle {
 
@@ -30,7 +31,7 @@ struct AlignRunOptions {
   std::string model_check;       // optional model directory that must be the index's encoder
   // -x: "sr" (short reads), "map-ont", "map-pb", "map-hifi" (long reads), or "" (by read length).
   std::string preset;
-  int threads = 1;
+  RunContext context;            // threads for the whole run (also htslib's compression threads)
   // Reads (or pairs) per batch. 10000 keeps the batch's query vectors (10 MB) below glibc's mmap
   // threshold, so they are reused instead of page-faulted in again every batch: E. coli, 100k reads,
   // 2 threads: sys time 0.6 -> 0.3 s, peak RSS 188 -> 80 MB, search speed unchanged.

@@ -9,6 +9,7 @@
 
 #include "kernels/error.h"
 #include "kernels/parallel_for.h"
+#include "models/sequence.h"
 
 namespace spindle {
 namespace {

@@ -7,8 +7,6 @@
 #include <memory>
 #include <string>
 
-#include "models/tokenizer.h"  // reverse_complement
-
 namespace spindle {
 
 struct SeqRecord {

@@ -9,6 +9,7 @@
 #include "kernels/error.h"
 #include "kernels/io/json_number.h"
 #include "kernels/io/output_file.h"
+#include "models/sequence.h"
 
 namespace spindle {
 

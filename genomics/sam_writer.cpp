@@ -7,6 +7,7 @@
 #include "genomics/fastx_reader.h"
 #include "kernels/error.h"
 #include "kernels/io/output_file.h"
+#include "models/sequence.h"
 
 namespace spindle {
 namespace {

@@ -178,7 +178,30 @@ const TensorEntry& Checkpoint::entry(const std::string& name) const {
   return *e;
 }
 
+void Checkpoint::set_placement(Device device, DType matrix_dtype) {
+  if (matrix_dtype != DType::f32 && matrix_dtype != DType::bf16)
+    throw Error(path_ + ": weights can be placed as f32 or bf16, not " + dtype_name(matrix_dtype));
+  device_ = device;
+  matrix_dtype_ = matrix_dtype;
+}
+
 Tensor Checkpoint::get(const std::string& name) const {
+  Tensor t = read_f32(name);
+  return device_ == Device::cpu ? t : t.to(device_);
+}
+
+Tensor Checkpoint::get_host(const std::string& name, const Shape& expected) const {
+  check_shape(name, expected);
+  return read_f32(name);
+}
+
+Tensor Checkpoint::get_matrix(const std::string& name, const Shape& expected) const {
+  if (matrix_dtype_ == DType::f32) return get(name, expected);
+  Tensor t = get_host(name, expected).to(matrix_dtype_);
+  return device_ == Device::cpu ? t : t.to(device_);
+}
+
+Tensor Checkpoint::read_f32(const std::string& name) const {
   const TensorEntry& e = entry(name);
   const unsigned char* bytes = e.file->data() + e.data_start + e.begin;
   const int64_t n = shape_numel(e.shape);
@@ -211,11 +234,15 @@ Tensor Checkpoint::get(const std::string& name) const {
   throw Error(e.file->path() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected a float type");
 }
 
-Tensor Checkpoint::get(const std::string& name, const Shape& expected) const {
+void Checkpoint::check_shape(const std::string& name, const Shape& expected) const {
   const TensorEntry& e = entry(name);
   if (e.shape != expected)
     throw Error(e.file->path() + ": tensor '" + name + "' has shape " + shape_str(e.shape) + ", expected " +
                 shape_str(expected));
+}
+
+Tensor Checkpoint::get(const std::string& name, const Shape& expected) const {
+  check_shape(name, expected);
   return get(name);
 }
 

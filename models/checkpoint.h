@@ -39,11 +39,20 @@ class Checkpoint {
   void add_alias(const std::string& alias, const std::string& target);
   bool has(const std::string& name) const;
 
-  // The tensor as f32 (F32 data is borrowed from the map when aligned; F16/BF16 are converted).
-  // Throws "<file>: missing tensor '<name>'" when absent.
+  // Where get() places the weights (uploaded once, while the model is built) and the dtype
+  // get_matrix() stores GEMM weights in (f32, or bf16 for the mixed-precision path).
+  void set_placement(Device device, DType matrix_dtype);
+  Device device() const { return device_; }
+
+  // The tensor as f32 on device() (F32 data is borrowed from the map when aligned and on the
+  // CPU; F16/BF16 are converted). Throws "<file>: missing tensor '<name>'" when absent.
   Tensor get(const std::string& name) const;
   // As get(), and checks the shape: "<file>: tensor '<name>' has shape [..], expected [..]".
   Tensor get(const std::string& name, const Shape& expected) const;
+  // As get(name, expected), on the CPU whatever device() is: for weights a constructor rearranges.
+  Tensor get_host(const std::string& name, const Shape& expected) const;
+  // A GEMM weight [out, in] as the placement's matrix dtype, on device().
+  Tensor get_matrix(const std::string& name, const Shape& expected) const;
   // Raw entry (e.g. for int64 buffers); resolves aliases.
   const TensorEntry& entry(const std::string& name) const;
 
@@ -52,7 +61,11 @@ class Checkpoint {
 
  private:
   const TensorEntry* find(const std::string& name) const;
+  Tensor read_f32(const std::string& name) const;  // on the CPU
+  void check_shape(const std::string& name, const Shape& expected) const;
   std::string path_;
+  Device device_ = Device::cpu;
+  DType matrix_dtype_ = DType::f32;
   std::map<std::string, TensorEntry> entries_;
   std::map<std::string, std::string> aliases_;
   mutable std::set<std::string> used_;

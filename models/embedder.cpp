@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "models/sequence.h"
 #include "models/tokenizer.h"
 
 namespace spindle {

@@ -36,14 +36,28 @@ std::string detect_architecture(const Config& config) {
   return "";
 }
 
-std::unique_ptr<Model> load_model(const std::string& dir) { return load_model_with_report(dir).model; }
+std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options) {
+  return load_model_with_report(dir, options).model;
+}
 
-LoadReport load_model_with_report(const std::string& dir) {
+// The architecture must be able to honour the options before any weight is read or uploaded.
+static void check_options(const std::string& dir, const Architecture& a, const LoadOptions& options) {
+  if (options.device == Device::cuda && !a.computes_on_cuda)
+    throw Error(dir + ": the " + a.name + " architecture does not run on cuda yet (parts of its forward compute " +
+                "outside the op catalogue); use --device cpu");
+  if (options.matrix_dtype != DType::f32 && !a.takes_bf16_weights)
+    throw Error(dir + ": the " + a.name + " architecture takes f32 weights only, not " +
+                dtype_name(options.matrix_dtype));
+}
+
+LoadReport load_model_with_report(const std::string& dir, const LoadOptions& options) {
   if (!std::filesystem::exists(dir)) throw Error(dir + ": model directory not found");
   Config config = Config::load(dir);
   for (const auto& a : registry()) {
     if (!a.matches(config)) continue;
+    check_options(dir, a, options);
     Checkpoint ckpt = Checkpoint::open(dir);
+    ckpt.set_placement(options.device, options.matrix_dtype);
     LoadReport report;
     report.architecture = a.name;
     report.model = a.load(config, ckpt);

@@ -16,6 +16,10 @@ struct Architecture {
   std::function<bool(const Config&)> matches;
   // Builds the model from a config and an opened checkpoint (throws Error on missing/mis-shaped tensors).
   std::function<std::unique_ptr<Model>(const Config&, Checkpoint&)> load;
+  // True when every step of its forward goes through the op catalogue, so it runs on CUDA.
+  bool computes_on_cuda = false;
+  // True when its GEMM weights may be stored in bf16 (LoadOptions::matrix_dtype).
+  bool takes_bf16_weights = false;
 };
 
 // Every built-in architecture, in detection order. Each arch's .cpp defines a
@@ -23,8 +27,15 @@ struct Architecture {
 // library cannot drop an architecture whose object file nothing else references).
 const std::vector<Architecture>& architectures();
 
-// Loads config.json + weights from `dir`. Throws Error naming the directory when no architecture matches.
-std::unique_ptr<Model> load_model(const std::string& dir);
+// Where a model computes and how its weights are stored.
+struct LoadOptions {
+  Device device = Device::cpu;      // weights are uploaded once; activations stay there
+  DType matrix_dtype = DType::f32;  // bf16: GEMM weights in bf16, products accumulated in f32
+};
+
+// Loads config.json + weights from `dir`. Throws Error naming the directory when no architecture
+// matches, or when the architecture cannot honour the options (e.g. it does not run on CUDA yet).
+std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options = {});
 // As load_model, and lists the stored tensors the architecture never read (for `model info`).
 struct LoadReport {
   std::unique_ptr<Model> model;
@@ -33,7 +44,7 @@ struct LoadReport {
   std::vector<std::string> ignored_tensors;  // known buffers the runtime recomputes or the LM never uses
   std::map<std::string, int64_t> dtype_counts;  // stored dtype -> tensor count
 };
-LoadReport load_model_with_report(const std::string& dir);
+LoadReport load_model_with_report(const std::string& dir, const LoadOptions& options = {});
 
 // Which architecture name a config would load as ("" when none).
 std::string detect_architecture(const Config& config);

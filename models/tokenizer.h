@@ -1,5 +1,6 @@
 // Tokenizers: the DNA character tokenizer with HyenaDNA ids (MODELS.md 1.2) and the protein
-// alphabets of ESM (section 5) and Tranception (section 7).
+// alphabets of ESM (section 5) and Tranception (section 7). Plain sequence helpers
+// (reverse_complement) are in models/sequence.h.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +24,6 @@ struct DnaTokens {
 // Upper-cases, maps A/C/G/T/N to 7..11 and anything else to [UNK]=6. `append_sep` adds [SEP] as the
 // HF tokenizer does.
 DnaTokens tokenize_dna(std::string_view sequence, bool append_sep = false);
-
-// Reverse complement of a DNA string (A<->T, C<->G, case kept; other characters become N).
-std::string reverse_complement(std::string_view sequence);
 
 // ESM alphabet (33 tokens): <cls>=0 <pad>=1 <eos>=2 <unk>=3, residues from 4, <mask>=32.
 namespace esm_tokens {

@@ -3,9 +3,12 @@
 // optional embedding LayerNorm, pre-norm bidirectional attention blocks with pad keys masked,
 // final LayerNorm, RoBERTa LM head tied to the embedding. Also loads the bare `EsmModel` keys (no
 // `esm.` prefix), which have no LM head and so give hidden states only.
+#include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <type_traits>
+#include <vector>
 
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/esm_layers.h"
 #include "models/registry.h"
@@ -87,10 +90,10 @@ class Esm final : public Model {
       const std::string buf = root + "encoder.layer.0.attention.self.rotary_embeddings.inv_freq";
       std::vector<float> inv_freq;
       if (ckpt.has(buf)) {
-        Tensor t = ckpt.get(buf, {cfg_.head_dim / 2});
+        Tensor t = ckpt.get_host(buf, {cfg_.head_dim / 2});
         inv_freq.assign(t.data<float>(), t.data<float>() + t.numel());
       }
-      rotary_ = Rotary(cfg_.head_dim, inv_freq);
+      rotary_ = Rotary(cfg_.head_dim, inv_freq, ckpt.device());
     }
     final_norm_ = load_layer_norm(ckpt, root + "encoder.emb_layer_norm_after.", D, cfg_.eps);
     has_head_ = ckpt.has("lm_head.dense.weight");
@@ -136,16 +139,23 @@ class Esm final : public Model {
                   std::to_string(cfg_.n_layer) + " layers");
     if (request.want_logits && !has_head_) throw Error("ESM: this checkpoint has no LM head (lm_head.*), so no logits");
 
+    // Everything derived from the token ids (masks, token-dropout scales, learned positions) is
+    // bookkeeping on the host ids; from here on the forward is ops on the model's device.
+    const Device dev = word_embeddings_.device();
+    const std::vector<uint8_t> keep = real_tokens(ids);
+    Tensor key_mask = Tensor::empty({B, L}, DType::u8);
+    std::copy(keep.begin(), keep.end(), key_mask.data<uint8_t>());
+    key_mask = key_mask.to(dev);
+
     ForwardResult result;
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, D});
-    Tensor key_mask = Tensor::empty({B, L}, DType::u8);
-    const int64_t* tok = ids.data<int64_t>();
-    for (int64_t i = 0; i < B * L; ++i) key_mask.data<uint8_t>()[i] = tok[i] != cfg_.pad_id;
-
-    Tensor x = embed(ids, key_mask);  // [B * L, D], the residual stream
+    Tensor x = embed(ids, keep);  // [B * L, D], the residual stream
     auto snapshot = [&](int64_t layer) {
-      if (request.want_layer_outputs) std::memcpy(result.layer_outputs.select(layer).raw(), x.raw(), x.nbytes());
-      if (request.want_hidden && request.hidden_layer == layer) result.hidden = x.clone().reshape({B, L, D});
+      if (request.want_layer_outputs)
+        copy_bytes(result.layer_outputs.select(layer).raw(), Device::cpu, x.raw(), dev, x.nbytes());
+      // A copy: x goes on changing in place (Tensor::to is a no-op on the CPU).
+      if (request.want_hidden && request.hidden_layer == layer)
+        result.hidden = (dev == Device::cpu ? x.clone() : x.to(Device::cpu)).reshape({B, L, D});
     };
     snapshot(0);
     for (int64_t i = 0; i < cfg_.n_layer; ++i) {
@@ -155,53 +165,62 @@ class Esm final : public Model {
     if (request.hidden_layer < 0 && (request.want_hidden || request.want_logits)) {
       Tensor normed = final_norm_.apply(x);
       if (request.want_logits) {
-        result.logits = Tensor::empty({B * L, cfg_.vocab});
-        head_.apply_into(normed, result.logits);
-        result.logits = result.logits.reshape({B, L, cfg_.vocab});
+        Tensor logits = Tensor::empty({B * L, cfg_.vocab}, DType::f32, dev);
+        head_.apply_into(normed, logits);
+        result.logits = logits.to(Device::cpu).reshape({B, L, cfg_.vocab});
       }
-      if (request.want_hidden) result.hidden = normed.reshape({B, L, D});
+      if (request.want_hidden) result.hidden = normed.to(Device::cpu).reshape({B, L, D});
     }
     return result;
   }
 
  private:
-  Tensor embed(const Tensor& ids, const Tensor& key_mask) const {
+  // 1 for every token that is not padding, per (batch row, position).
+  std::vector<uint8_t> real_tokens(const Tensor& ids) const {
+    std::vector<uint8_t> keep(ids.numel());
+    for (int64_t i = 0; i < ids.numel(); ++i) keep[i] = ids.data<int64_t>()[i] != cfg_.pad_id;
+    return keep;
+  }
+
+  // A host vector uploaded to the model's device as f32 [n] or i64 [n].
+  template <typename T>
+  Tensor upload(const std::vector<T>& values) const {
+    const DType dtype = std::is_same_v<T, float> ? DType::f32 : DType::i64;
+    Tensor t = Tensor::empty({static_cast<int64_t>(values.size())}, dtype);
+    std::copy(values.begin(), values.end(), static_cast<T*>(t.raw()));
+    return t.to(word_embeddings_.device());
+  }
+
+  Tensor embed(const Tensor& ids, const std::vector<uint8_t>& keep) const {
     const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
-    Tensor x = ops::embedding(ids, word_embeddings_).reshape({B * L, D});
     const int64_t* tok = ids.data<int64_t>();
-    const uint8_t* keep = key_mask.data<uint8_t>();
-    float* xd = x.data<float>();
-    for (int64_t b = 0; b < B; ++b) {
-      if (cfg_.token_dropout) {
-        // Zero <mask> rows and rescale by 0.88 / (1 - masked fraction of the non-pad tokens): the
-        // training-time mask rate, applied at inference too.
+    Tensor x = ops::embedding(ids.to(word_embeddings_.device()), word_embeddings_).reshape({B * L, D});
+    if (cfg_.token_dropout) {
+      // Zero <mask> rows and rescale by 0.88 / (1 - masked fraction of the non-pad tokens): the
+      // training-time mask rate, applied at inference too.
+      std::vector<float> row_scale(B * L);
+      for (int64_t b = 0; b < B; ++b) {
         int64_t masked = 0, real = 0;
         for (int64_t t = 0; t < L; ++t) {
           masked += tok[b * L + t] == cfg_.mask_id;
           real += keep[b * L + t];
         }
         const float observed = real > 0 ? static_cast<float>(masked) / static_cast<float>(real) : 0.f;
-        const float denom = 1.f - observed;
-        for (int64_t t = 0; t < L; ++t) {
-          float* row = xd + (b * L + t) * D;
-          const bool is_mask = tok[b * L + t] == cfg_.mask_id;
-          for (int64_t c = 0; c < D; ++c) row[c] = is_mask ? 0.f : (row[c] * 0.88f) / denom;
-        }
+        for (int64_t t = 0; t < L; ++t) row_scale[b * L + t] = tok[b * L + t] == cfg_.mask_id ? 0.f : 0.88f / (1.f - observed);
       }
-      if (!cfg_.rotary) {
-        // Learned positions: pad_id + 1 + index among the non-pad tokens; pads read row pad_id.
+      ops::scale_rows_(x, upload(row_scale));
+    }
+    if (!cfg_.rotary) {
+      // Learned positions: pad_id + 1 + index among the non-pad tokens; pads read row pad_id.
+      std::vector<int64_t> positions(B * L);
+      for (int64_t b = 0; b < B; ++b) {
         int64_t seen = 0;
-        for (int64_t t = 0; t < L; ++t) {
-          const int64_t pos = keep[b * L + t] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
-          const float* pe = position_embeddings_.data<float>() + pos * D;
-          float* row = xd + (b * L + t) * D;
-          for (int64_t c = 0; c < D; ++c) row[c] += pe[c];
-        }
+        for (int64_t t = 0; t < L; ++t) positions[b * L + t] = keep[b * L + t] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
       }
+      ops::add_(x, ops::embedding(upload(positions), position_embeddings_));
     }
     if (cfg_.emb_norm_before) x = emb_norm_before_.apply(x);
-    for (int64_t i = 0; i < B * L; ++i)
-      if (!keep[i]) std::memset(xd + i * D, 0, D * sizeof(float));
+    ops::scale_rows_(x, upload(std::vector<float>(keep.begin(), keep.end())));  // pad rows are zero
     return x;
   }
 
@@ -210,15 +229,12 @@ class Esm final : public Model {
     Tensor a = l.attn_norm.apply(x);
     Tensor q = l.q.apply(a), k = l.k.apply(a), v = l.v.apply(a);
     // HF scales q by d^-1/2 before the rotation; the kernel's scale is then 1.
-    const float scale = 1.f / std::sqrt(static_cast<float>(d));
-    float* qd = q.data<float>();
-    for (int64_t i = 0; i < q.numel(); ++i) qd[i] *= scale;
-    if (cfg_.rotary)
-      for (int64_t b = 0; b < B; ++b) {
-        Tensor qb = q.slice(b * L, (b + 1) * L).reshape({L, H, d}), kb = k.slice(b * L, (b + 1) * L).reshape({L, H, d});
-        rotary_.apply(qb);
-        rotary_.apply(kb);
-      }
+    ops::scale_(q, 1.f / std::sqrt(static_cast<float>(d)));
+    if (cfg_.rotary) {
+      Tensor qr = q.reshape({B * L, H, d}), kr = k.reshape({B * L, H, d});
+      rotary_.apply(qr, L);
+      rotary_.apply(kr, L);
+    }
     Tensor ctx = ops::attention(q.reshape({B, L, H, d}), k.reshape({B, L, H, d}), v.reshape({B, L, H, d}), 1.f,
                                 /*causal=*/false, &key_mask);
     l.out.apply_into(ctx.reshape({B * L, H * d}), x, 1.f);
@@ -246,10 +262,12 @@ bool is_esm(const Config& c) {
 }  // namespace
 
 Architecture esm2_architecture() {
-  return {"esm2", is_esm,
-          [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
-            return std::make_unique<Esm>(config, ckpt);
-          }};
+  Architecture a{"esm2", is_esm, [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
+                  return std::make_unique<Esm>(config, ckpt);
+                }};
+  a.computes_on_cuda = true;
+  a.takes_bf16_weights = true;
+  return a;
 }
 
 }  // namespace spindle

@@ -11,7 +11,7 @@ constexpr int64_t kRowChunk = 4096;
 }
 
 Linear Linear::load(const Checkpoint& ckpt, const std::string& prefix, int64_t out, int64_t in) {
-  return {ckpt.get(prefix + "weight", {out, in}), ckpt.get(prefix + "bias", {out})};
+  return {ckpt.get_matrix(prefix + "weight", {out, in}), ckpt.get(prefix + "bias", {out})};
 }
 
 Tensor Linear::apply(const Tensor& x) const { return ops::linear(x, weight, &bias); }
@@ -32,32 +32,15 @@ void GeluFeedForward::forward_add(Tensor& x) const {
   }
 }
 
-Rotary::Rotary(int64_t head_dim, std::vector<float> inv_freq) : head_dim_(head_dim), inv_freq_(std::move(inv_freq)) {
-  if (inv_freq_.empty())
+Rotary::Rotary(int64_t head_dim, std::vector<float> inv_freq, Device device) : head_dim_(head_dim) {
+  if (inv_freq.empty())
     for (int64_t i = 0; i < head_dim / 2; ++i)
-      inv_freq_.push_back(1.f / std::pow(10000.f, static_cast<float>(2 * i) / static_cast<float>(head_dim)));
+      inv_freq.push_back(1.f / std::pow(10000.f, static_cast<float>(2 * i) / static_cast<float>(head_dim)));
+  inv_freq_ = Tensor::from_vector(inv_freq, {static_cast<int64_t>(inv_freq.size())}).to(device);
 }
 
-void Rotary::apply(Tensor& x) const {
-  const int64_t T = x.dim(0), H = x.dim(1), d = head_dim_, half = d / 2;
-  float* data = x.data<float>();
-#pragma omp parallel for if (T * H * d > (1 << 15))
-  for (int64_t t = 0; t < T; ++t) {
-    std::vector<float> cos_t(half), sin_t(half);
-    for (int64_t i = 0; i < half; ++i) {
-      const float angle = static_cast<float>(t) * inv_freq_[i];  // f32 product, as the reference
-      cos_t[i] = static_cast<float>(std::cos(static_cast<double>(angle)));
-      sin_t[i] = static_cast<float>(std::sin(static_cast<double>(angle)));
-    }
-    for (int64_t h = 0; h < H; ++h) {
-      float* u = data + (t * H + h) * d;
-      for (int64_t i = 0; i < half; ++i) {
-        const float a = u[i], b = u[i + half];
-        u[i] = a * cos_t[i] - b * sin_t[i];         // rot(u) = [-u2, u1]
-        u[i + half] = b * cos_t[i] + a * sin_t[i];
-      }
-    }
-  }
+void Rotary::apply(Tensor& x, int64_t period) const {
+  ops::rotary_(x, inv_freq_, head_dim_, /*pos0=*/0, period, /*interleaved=*/false);
 }
 
 void RobertaLmHead::apply_into(const Tensor& x, Tensor& out) const {

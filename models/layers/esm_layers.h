@@ -11,7 +11,7 @@
 
 namespace spindle {
 
-// nn.Linear: weight [out, in], bias [out].
+// nn.Linear: weight [out, in] (f32, or bf16 when the checkpoint places matrices so), bias [out].
 struct Linear {
   Tensor weight, bias;
   static Linear load(const Checkpoint& ckpt, const std::string& prefix, int64_t out, int64_t in);
@@ -38,14 +38,15 @@ struct GeluFeedForward {
 class Rotary {
  public:
   Rotary() = default;
-  // `inv_freq` of length head_dim/2 (e.g. the checkpoint's buffer); empty: computed.
-  Rotary(int64_t head_dim, std::vector<float> inv_freq = {});
-  // x [T, H, head_dim] holding positions 0..T-1, rotated in place.
-  void apply(Tensor& x) const;
+  // `inv_freq` of length head_dim/2 (e.g. the checkpoint's buffer); empty: computed. Kept on `device`.
+  Rotary(int64_t head_dim, std::vector<float> inv_freq = {}, Device device = Device::cpu);
+  // x [T, H, head_dim], rotated in place: row t holds position t % period (a batch of sequences of
+  // length `period` laid end to end).
+  void apply(Tensor& x, int64_t period) const;
 
  private:
   int64_t head_dim_ = 0;
-  std::vector<float> inv_freq_;
+  Tensor inv_freq_;
 };
 
 // RoBERTa LM head: logits = decoder . LN(GELU-erf(dense x)) + bias; the decoder is the word

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "genomics/fastx_reader.h"
+#include "models/sequence.h"
 #include "tests/test_paths.h"
 
 namespace spindle {

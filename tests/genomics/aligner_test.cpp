@@ -9,6 +9,7 @@
 #include "genomics/aligner.h"
 #include "genomics/sam_writer.h"
 #include "kernels/error.h"
+#include "models/sequence.h"
 #include "tests/test_paths.h"
 
 namespace spindle {

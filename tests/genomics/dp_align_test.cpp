@@ -6,6 +6,7 @@
 #include "genomics/dp_align.h"
 #include "kernels/error.h"
 #include "genomics/fastx_reader.h"
+#include "models/sequence.h"
 
 namespace spindle {
 namespace {

@@ -9,6 +9,7 @@
 #include "genomics/fastx_reader.h"
 #include "genomics/ref_index.h"
 #include "kernels/error.h"
+#include "models/sequence.h"
 #include "tests/test_paths.h"
 
 namespace spindle {

@@ -8,6 +8,7 @@
 #include "genomics/fastx_reader.h"
 #include "genomics/reference.h"
 #include "kernels/error.h"
+#include "models/sequence.h"
 #include "tests/test_paths.h"
 
 namespace spindle {

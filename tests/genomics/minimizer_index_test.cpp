@@ -14,6 +14,7 @@
 #include "genomics/minimizers.h"
 #include "index/file_checksum.h"
 #include "kernels/error.h"
+#include "models/sequence.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
 

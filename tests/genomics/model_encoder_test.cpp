@@ -13,6 +13,7 @@
 #include "kernels/error.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"
+#include "models/sequence.h"
 #include "models/tokenizer.h"
 #include "tests/test_paths.h"
 

@@ -9,6 +9,7 @@
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"
 #include "models/registry.h"
+#include "models/sequence.h"
 #include "models/tokenizer.h"
 #include "tests/test_paths.h"
 

@@ -10,11 +10,6 @@ TEST(Tokenizer, DnaUsesHyenaIdsAndCountsUnknowns) {
   EXPECT_EQ(t.unknown_count, 2);
 }
 
-TEST(Tokenizer, ReverseComplement) {
-  EXPECT_EQ(reverse_complement("AACGTn"), "nACGTT");
-  EXPECT_EQ(reverse_complement(reverse_complement("GATTACA")), "GATTACA");
-}
-
 TEST(Tokenizer, EsmAlphabet) {
   EXPECT_EQ(tokenize_esm("LAGC"), (std::vector<int64_t>{0, 4, 5, 6, 23, 2}));
   EXPECT_EQ(esm_token('-'), 30);
