@@ -54,6 +54,9 @@
       int64_t length, int64_t channels, int64_t kernel, float* y))                                             \
   X(fft_conv, cpu_cuda, f32, (const float* u, const float* k, bool k_shared, int64_t rows, int64_t length,     \
       float* y))                                                                                               \
+  /* ---- Hyena operator and filter (HyenaDNA) ---- */                                                      \
+  /* ---- Mamba family, hybrid attention layer, Caduceus ---- */                                            \
+  /* ---- MSA Transformer ---- */                                                                           \
   /* ---- state-space scans ---- */                                                                         \
   X(selective_scan, cpu_cuda, f32, (const spindle::SelectiveScanParams& p))                                   \
   X(ssd_scan_chunked, cpu_cuda, f32, (const spindle::SsdParams& p))                                           \

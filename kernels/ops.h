@@ -125,3 +125,15 @@ Tensor axial_row_attention(const Tensor& q, const Tensor& k, const Tensor& v, fl
                            float mask_value = -10000.f);
 
 }  // namespace spindle::ops
+
+// ---- Hyena operator and filter (HyenaDNA; kernels/ops_hyena.cpp) -------------------------------
+namespace spindle::ops {
+}  // namespace spindle::ops
+
+// ---- Mamba family, hybrid attention layer, Caduceus (kernels/ops_mamba.cpp) ---------------------
+namespace spindle::ops {
+}  // namespace spindle::ops
+
+// ---- MSA Transformer (kernels/ops_msa.cpp) -------------------------------------------------------
+namespace spindle::ops {
+}  // namespace spindle::ops

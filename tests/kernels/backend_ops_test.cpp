@@ -457,6 +457,9 @@ std::map<Op, OpCase> make_cases() {
               expected[((r * Cc + i) * H + h) * d + c] += at(probs, (h * Cc + i) * Cc + j) * at(v, ((r * Cc + j) * H + h) * d + c);
     return relative_error(ops::axial_row_apply(probs.to(dev), v.to(dev)), expected);
   }};
+  // ---- Hyena operator and filter cases ----
+  // ---- Mamba family, hybrid attention layer, Caduceus cases ----
+  // ---- MSA Transformer cases ----
   return cases;
 }
 
