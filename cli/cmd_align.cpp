@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "genomics/align_run.h"
@@ -91,7 +92,10 @@ void setup(CLI::App& app) {
   add_shard_option(align, shard,
                    "write only reads (pairs) r with r mod N = I-1; shards together hold what one run writes "
                    "(samtools merge; paired reads without -I all estimate the insert size from the same first batch)");
-  align->callback([opts, shard] {
+  auto device = std::make_shared<DeviceArgs>();
+  add_device_options(align, device);
+  align->callback([opts, shard, device] {
+    apply_device_options(*device, opts->context);  // for an index built with --model
     opts->shard_index = shard->index;
     opts->shard_count = shard->count;
     run(*opts);

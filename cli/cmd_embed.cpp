@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "genomics/embed_run.h"
@@ -17,7 +18,8 @@ namespace spindle::cli {
 namespace {
 
 struct EmbedArgs {
-  std::string model_dir, input, output, pool = "mean", device = "auto";
+  std::string model_dir, input, output, pool = "mean";
+  DeviceArgs device;
   int64_t layer = -1, max_len = 0, overlap = -1;
   bool rc_average = false;
   int threads = 0;
@@ -29,7 +31,7 @@ void log_line(const std::string& line) { std::fprintf(stderr, "[spindle] %s\n", 
 void run(const EmbedArgs& a) {
   EmbedRunOptions o;
   o.context.threads = a.threads;
-  o.context.device = resolve_device(a.device);
+  apply_device_options(a.device, o.context);
   if (a.output == "-") throw UsageError("embed: -o must be a file (.npy, or .safetensors with --pool none)");
   if (a.shard.active() && a.input == "-")
     throw UsageError("embed: --shard needs an input file, not stdin (records are counted first)");
@@ -75,13 +77,15 @@ void setup(CLI::App& app) {
                   "proteins: none, a longer protein is an error)");
   cmd->add_option("--overlap", a->overlap, "Overlap between windows in tokens (default: max-len / 4)");
   cmd->add_option("-t,--threads", a->threads, "Threads (default: all cores)");
-  cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+  auto device = std::make_shared<DeviceArgs>();
+  add_device_options(cmd, device);
   auto shard = std::make_shared<Shard>();
   add_shard_option(cmd, shard,
                    "records in the I-th of N contiguous blocks (input must be a file); also writes OUT.rows.txt, "
                    "each row's 0-based record number (ids for `index build --ids`)");
-  cmd->callback([a, shard] {
+  cmd->callback([a, shard, device] {
     a->shard = *shard;
+    a->device = *device;
     run(*a);
   });
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/device_options.h"
 #include "cli/index_command.h"
 #include "cli/report.h"
 #include "genomics/index_ref_run.h"
@@ -51,7 +52,12 @@ void setup(CLI::App& app) {
   ref->add_option("--model", opts->model_dir,
                   "Embed windows (and later reads) with this model directory (DNA-ESA) instead of the k-mer sketch");
   ref->add_option("--factory", opts->factory, "Window vector index: Int8Flat (exhaustive, exact for k-mer sketches; the default without --model) or a FAISS factory string (Flat: the default with --model)");
-  ref->callback([opts] { run(*opts); });
+  auto device = std::make_shared<DeviceArgs>();
+  add_device_options(ref, device);
+  ref->callback([opts, device] {
+    apply_device_options(*device, opts->context);  // the --model encoder's device
+    run(*opts);
+  });
 }
 
 SPINDLE_COMMAND(35, setup);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/device_options.h"
 #include "cli/report.h"
 #include "kernels/error.h"
 #include "models/forward_run.h"
@@ -77,7 +78,10 @@ void setup(CLI::App& app) {
   forward->add_option("--layers", fwd->layers_path, "Write the residual stream after every block [n+1, B, L, D]");
   forward->add_option("--layer", fwd->layer, "Hidden states after block K instead of the final norm (0 = embeddings)");
   forward->add_option("-t,--threads", fwd->context.threads, "Threads (default: all cores)");
-  forward->callback([fwd] {
+  auto device = std::make_shared<DeviceArgs>();
+  add_device_options(forward, device);
+  forward->callback([fwd, device] {
+    apply_device_options(*device, fwd->context);
     check_forward_outputs(*fwd);
     run_model_forward(*fwd);
     print_final_report();

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "kernels/error.h"
@@ -91,7 +92,12 @@ void setup(CLI::App& app) {
   add_shard_option(cmd, shard,
                    "score only the I-th of N contiguous blocks of variants (table rows); the CSVs concatenated in "
                    "shard order, headers after the first dropped, are the unsharded CSV");
-  cmd->callback([o, shard] { run(*o, *shard); });
+  auto device = std::make_shared<DeviceArgs>();
+  add_device_options(cmd, device);
+  cmd->callback([o, shard, device] {
+    apply_device_options(*device, o->context);  // language models only; the MSA models fit on the CPU
+    run(*o, *shard);
+  });
 }
 
 SPINDLE_COMMAND(40, setup);

@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "kernels/backend.h"
 #include "kernels/error.h"
+#include "models/registry.h"
 
 namespace spindle::cli {
 
@@ -29,6 +30,17 @@ std::vector<CommandEntry>& command_registry() {
 static std::string g_command_line;
 const std::string& command_line() { return g_command_line; }
 
+// What --device auto would do on this machine, architecture by architecture.
+static std::string auto_device_summary() {
+  if (!cuda_available()) return "every model on cpu (no usable GPU)";
+  std::string on_gpu, on_cpu;
+  for (const auto& a : architectures()) {
+    std::string& list = a.computes_on_cuda ? on_gpu : on_cpu;
+    list += (list.empty() ? "" : ", ") + a.name;
+  }
+  return on_gpu.empty() ? "every model on cpu" : on_gpu + " on cuda" + (on_cpu.empty() ? "" : "; " + on_cpu + " on cpu");
+}
+
 static std::string version_text() {
   const dnnl_version_t* dnnl = dnnl_version();
   std::string text = std::string("spindle ") + SPINDLE_VERSION + "\n";
@@ -39,6 +51,7 @@ static std::string version_text() {
   text += std::string("fft: ") + fftwf_version + "\n";
   text += std::string("cuda: ") + (cuda_compiled() ? "compiled in; " : "not compiled in; ") +
           (cuda_compiled() ? cuda_device_summary() : "CPU only") + "\n";
+  text += "device: --device auto runs " + auto_device_summary() + "\n";
   return text;
 }
 

@@ -95,7 +95,7 @@ AlignRunStats run_alignment(const AlignRunOptions& o, const std::function<void(c
   if (is_long_preset(o.preset) && (!o.reads2.empty() || o.interleaved))
     throw UsageError("preset " + o.preset + " is for single-end long reads; paired-end reads take -x sr");
   if (o.reads1 == "-" && o.reads2 == "-") throw UsageError("only one input can be stdin");
-  RefIndex index = RefIndex::open(o.index_dir);
+  RefIndex index = RefIndex::open(o.index_dir, load_options_for(o.context));
   if (!o.reference_check.empty()) index.check_same_reference(o.reference_check);
   if (o.output.size() >= 5 && o.output.compare(o.output.size() - 5, 5, ".cram") == 0 && o.reference_check.empty())
     throw UsageError("CRAM output needs --reference FASTA (the index keeps its reference 2-bit packed)");

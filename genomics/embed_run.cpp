@@ -46,9 +46,10 @@ EmbedRunStats run_embedding(const EmbedRunOptions& o, const std::function<void(c
   auto note = [&](const std::string& line) {
     if (log) log(line);
   };
-  if (o.context.device == Device::cuda) note("embed: the CUDA backend does not cover every op yet; running on the CPU");
   const bool sharded = o.shard_count > 1;
-  auto model = load_model(o.model_dir);
+  LoadReport loaded = load_model_with_report(o.model_dir, load_options_for(o.context));
+  auto model = std::move(loaded.model);
+  if (loaded.device == Device::cuda) note("embed: " + loaded.architecture + " computes on cuda");
   Embedder embedder(*model, o.embed);
   EmbedRunStats stats;
   stats.protein = model->info().is_esm;

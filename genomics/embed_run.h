@@ -22,8 +22,8 @@ struct EmbedRunOptions {
   std::string input;    // FASTA/FASTQ, plain or gzip; "-" = stdin (not with shards)
   std::string output;   // OUT.npy (+ OUT.ids.txt), or OUT.safetensors with Pooling::none; not "-"
   EmbedOptions embed;   // pooling, layer, reverse-complement averaging, windows
-  // Threads for the whole run; a CUDA device is accepted but the embedding still computes on the
-  // CPU (the CUDA backend does not cover every op yet), which the run reports through `log`.
+  // Threads, device and precision of the model (load_options_for); the run reports through `log`
+  // where the model computes.
   RunContext context;
   // Sharding: only the records of the shard_index-th (0-based) of shard_count contiguous blocks, so
   // the shards' outputs concatenated in shard order are the unsharded output. The block bounds need

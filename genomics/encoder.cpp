@@ -43,8 +43,8 @@ void KmerSketchEncoder::encode(const std::vector<std::string_view>& seqs, float*
   errors.rethrow();
 }
 
-std::unique_ptr<Encoder> encoder_from_description(const std::string& description) {
-  if (description.rfind(ModelEncoder::kPrefix, 0) == 0) return ModelEncoder::from_description(description);
+std::unique_ptr<Encoder> encoder_from_description(const std::string& description, const LoadOptions& model_options) {
+  if (description.rfind(ModelEncoder::kPrefix, 0) == 0) return ModelEncoder::from_description(description, model_options);
   int k = 0, dim = 0;
   unsigned long long seed = 0;
   if (std::sscanf(description.c_str(), "kmer-sketch-v1 k=%d dim=%d seed=%llu", &k, &dim, &seed) == 3) {

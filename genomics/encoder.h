@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "models/registry.h"
 
 namespace spindle {
 
@@ -47,6 +48,7 @@ class KmerSketchEncoder : public Encoder {
 
 // Builds an encoder from its description (as stored in an index manifest); throws Error for an
 // unknown or malformed description.
-std::unique_ptr<Encoder> encoder_from_description(const std::string& description);
+// A model encoder loads its model with `model_options` (device, precision).
+std::unique_ptr<Encoder> encoder_from_description(const std::string& description, const LoadOptions& model_options = {});
 
 }  // namespace spindle

@@ -21,7 +21,7 @@ IndexRefRunStats run_index_ref(const IndexRefRunOptions& o, ProgressFn progress)
   if (o.model_dir.empty())
     encoder = std::make_unique<KmerSketchEncoder>(o.kmer, o.dim);
   else
-    encoder = std::make_unique<ModelEncoder>(o.model_dir);
+    encoder = std::make_unique<ModelEncoder>(o.model_dir, load_options_for(o.context));
   stats.summary = RefIndex::build(o.reference, *encoder, options, o.output, progress);
   stats.encoder = encoder->description();
   return stats;

@@ -53,9 +53,9 @@ std::string ModelEncoder::description_of(const std::string& dir) {
          " dir=" + absolute.string();
 }
 
-ModelEncoder::ModelEncoder(const std::string& dir) {
+ModelEncoder::ModelEncoder(const std::string& dir, const LoadOptions& load_options) {
   const fs::path absolute = model_directory(dir);
-  model_ = load_model(absolute.string());
+  model_ = load_model(absolute.string(), load_options);
   // Checked here, not left to the Embedder: a protein model would refuse rc_average as a usage error.
   if (!model_->info().is_dna)
     throw Error(dir + ": model '" + model_->info().architecture + "' is not a DNA model (the DNA encoder needs one)");
@@ -87,13 +87,13 @@ void ModelEncoder::encode(const std::vector<std::string_view>& seqs, float* out)
   });
 }
 
-std::unique_ptr<Encoder> ModelEncoder::from_description(const std::string& description) {
+std::unique_ptr<Encoder> ModelEncoder::from_description(const std::string& description, const LoadOptions& options) {
   // The directory comes last so that paths with spaces survive.
   const size_t at = description.find(" dir=");
   if (description.rfind(kPrefix, 0) != 0 || at == std::string::npos)
     throw Error("malformed model encoder description '" + description + "'");
   const std::string dir = description.substr(at + 5);
-  auto encoder = std::make_unique<ModelEncoder>(dir);
+  auto encoder = std::make_unique<ModelEncoder>(dir, options);
   if (encoder->description() != description)
     throw Error(dir + ": the model's files changed since the index was built (fingerprint " +
                 encoder->description().substr(0, encoder->description().find(" dir=")) + " vs recorded " +

@@ -19,7 +19,7 @@ namespace spindle {
 class ModelEncoder : public Encoder {
  public:
   // Loads the model in `dir`; throws Error when it does not load or is not a DNA model.
-  explicit ModelEncoder(const std::string& dir);
+  explicit ModelEncoder(const std::string& dir, const LoadOptions& options = {});
   int dim() const override;
   std::string description() const override { return description_; }
   bool strand_invariant() const override { return true; }
@@ -29,7 +29,7 @@ class ModelEncoder : public Encoder {
   static constexpr const char* kPrefix = "model-v1 ";
   // Rebuilds the encoder an index recorded; throws Error when the description is malformed, the
   // model directory is gone, or its files no longer match the recorded fingerprint.
-  static std::unique_ptr<Encoder> from_description(const std::string& description);
+  static std::unique_ptr<Encoder> from_description(const std::string& description, const LoadOptions& options = {});
   // The description an encoder of the model in `dir` has, from its files alone (no load): what
   // `align --model DIR` compares with the index's, the index having loaded the model already.
   static std::string description_of(const std::string& dir);

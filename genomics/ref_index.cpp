@@ -151,7 +151,7 @@ RefIndexSummary RefIndex::build(const PackedReference& ref, const Encoder& encod
           default_factory(encoder, options.factory)};
 }
 
-RefIndex RefIndex::open(const std::string& dir) {
+RefIndex RefIndex::open(const std::string& dir, const LoadOptions& model_options) {
   RefIndex index;
   index.dir_ = dir;
   const std::string manifest_path = dir + "/manifest.json";
@@ -188,7 +188,7 @@ RefIndex RefIndex::open(const std::string& dir) {
     man.stride_bp = json_integer<int>(m.at("stride_bp"));
     man.both_strands = m.at("both_strands").get<bool>();
     man.written_by = m.value("written_by", "");
-    index.encoder_ = encoder_from_description(man.encoder);
+    index.encoder_ = encoder_from_description(man.encoder, model_options);
 
     index.ref_ = PackedReference::load(file_of(m.at("reference")), checksum_of(m.at("reference")));
     auto& contigs = m.at("contigs");

@@ -83,7 +83,8 @@ class RefIndex {
   static void check_output(const std::string& dir);
   // Opens an index directory; checks the kind, format version, file checksums and the vector
   // store. Throws Error("<dir>: ...") on any mismatch.
-  static RefIndex open(const std::string& dir);
+  // A model encoder loads with `model_options` (device, precision).
+  static RefIndex open(const std::string& dir, const LoadOptions& model_options = {});
 
   const PackedReference& reference() const { return ref_; }
   const WindowLayout& windows() const { return windows_; }

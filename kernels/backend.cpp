@@ -72,8 +72,7 @@ Device resolve_device(const std::string& name) {
   if (name == "cpu") return Device::cpu;
   if (name == "auto") return cuda_available() ? Device::cuda : Device::cpu;
   if (name == "cuda") {
-    if (!cuda_available())
-      throw UsageError("--device cuda: no usable GPU (" + cuda_device_summary() + ")");
+    if (!cuda_available()) throw Error("--device cuda: no usable GPU (" + cuda_device_summary() + ")");
     return Device::cuda;
   }
   throw UsageError("--device must be auto, cpu or cuda, not '" + name + "'");

@@ -22,7 +22,8 @@ void cuda_free(void* ptr);
 // Copies between any two devices.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 
-// Resolves --device auto|cpu|cuda; throws UsageError for an unknown name or an unusable cuda.
+// Resolves --device auto|cpu|cuda: UsageError for an unknown name, Error when cuda is asked for and
+// no GPU is usable. Only "auto" and "cuda" look for a GPU (and so load the CUDA backend).
 Device resolve_device(const std::string& name);
 
 // CPU facts for --version and the benchmark notes.

@@ -55,8 +55,31 @@
   X(fft_conv, cpu_cuda, f32, (const float* u, const float* k, bool k_shared, int64_t rows, int64_t length,     \
       float* y))                                                                                               \
   /* ---- Hyena operator and filter (HyenaDNA) ---- */                                                      \
+  X(hyena_prenorm_stats, cpu_cuda, f32, (const float* x, int64_t rows, int64_t cols, float eps,               \
+      float* stats))                                                                                          \
+  X(hyena_prenorm_apply, cpu_cuda, f32, (const float* x, const float* stats, const float* w, const float* b,  \
+      int64_t rows, int64_t cols, float* y))                                                                  \
+  X(hyena_short_conv_transpose, cpu_cuda, f32, (const float* x, const float* w, const float* bias,            \
+      int64_t length, int64_t channels, int64_t kernel, float* y))                                            \
+  X(hyena_conv_skip, cpu_cuda, f32, (float* v, const float* conv, const float* skip, int64_t rows,            \
+      int64_t length))                                                                                        \
+  X(hyena_gate_transpose, cpu_cuda, f32, (const float* v, const float* gate, int64_t channels,                \
+      int64_t length, float* y, int64_t y_stride))                                                            \
+  X(hyena_filter_mlp, cpu_cuda, f32, (const float* z, int64_t length, int64_t emb_dim, int64_t width,         \
+      int64_t layers, const float* weights, const float* biases, const float* freq, float* hidden))           \
+  X(hyena_filter_project, cpu_cuda, f32, (const float* hidden, int64_t length, int64_t width,                 \
+      const float* weight, const float* decay_rate, int64_t rows, const float* t, double shift, float* k))    \
   /* ---- Mamba family, hybrid attention layer, Caduceus ---- */                                            \
+  X(gated_rms_norm, cpu_cuda, f32, (const float* y, const float* z, const float* w, int64_t rows, int64_t cols, \
+      int64_t group_size, float eps, bool norm_before_gate, float* out))                                       \
+  X(copy_columns, cpu_cuda, f32, (const float* src, int64_t src_cols, int64_t src_c0, float* dst,              \
+      int64_t dst_cols, int64_t dst_c0, int64_t rows, int64_t width, bool accumulate))                         \
+  X(flip, cpu_cuda, f32, (const float* x, int64_t rows, int64_t cols, bool flip_rows, bool flip_cols, float* y)) \
+  X(dt_softplus, cpu_cuda, f32, (float* dt, const float* bias, int64_t rows, int64_t cols, float lo, float hi)) \
+  X(add_scaled_columns, cpu_cuda, f32, (float* y, const float* x, const float* scale, int64_t rows,           \
+      int64_t cols))                                                                                           \
   /* ---- MSA Transformer ---- */                                                                           \
+  X(index_add_rows, cpu_cuda, f32, (float* x, const int64_t* index, const float* src, int64_t n, int64_t cols))  \
   /* ---- state-space scans ---- */                                                                         \
   X(selective_scan, cpu_cuda, f32, (const spindle::SelectiveScanParams& p))                                   \
   X(ssd_scan_chunked, cpu_cuda, f32, (const spindle::SsdParams& p))                                           \

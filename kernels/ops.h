@@ -127,13 +127,75 @@ Tensor axial_row_attention(const Tensor& q, const Tensor& k, const Tensor& v, fl
 }  // namespace spindle::ops
 
 // ---- Hyena operator and filter (HyenaDNA; kernels/ops_hyena.cpp) -------------------------------
+// The steps of HyenaDNA's operator between its GEMMs and FFT convolutions (MODELS.md 1.4). The
+// operator processes channels in groups, so most take an output buffer the caller reuses.
 namespace spindle::ops {
+
+// The block pre-norm's statistics of x [rows, D]: [rows, 2] = (mean, 1/sqrt(var + eps)) per row,
+// accumulated in f64 as layer_norm does. Computed once per layer so each channel group only applies
+// them (hyena_prenorm_apply); together the two equal layer_norm(x, weight, &bias, eps).
+Tensor hyena_prenorm_stats(const Tensor& x, float eps);
+// out [rows, D] = (x - mean) * inv_std * weight + bias, stats [rows, 2] from hyena_prenorm_stats
+// (a row slice of it for a row slice of x).
+void hyena_prenorm_apply(const Tensor& x, const Tensor& stats, const Tensor& weight, const Tensor& bias, Tensor& out);
+// Short causal depthwise conv of x [L, C] (position-major) with weight [C, K], bias [C], written
+// channel-major: out [C, L], out[c, t] = bias[c] + sum_j weight[c, j] * x[t - K + 1 + j, c].
+void hyena_short_conv_transpose(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out);
+// In place v [R, L] = conv [R, L] + skip[r] * v: the long convolution plus its "D" skip term.
+void hyena_conv_skip_(Tensor& v, const Tensor& conv, const Tensor& skip);
+// The output gate, back to position-major: y[t, col0 + c] = v[c, t] * gate[c, t] for v, gate
+// [C, L] and y [L, D] (columns [col0, col0 + C) of y are written, the rest untouched).
+void hyena_gate_transpose(const Tensor& v, const Tensor& gate, Tensor& y, int64_t col0);
+// The implicit filter's sine MLP, evaluated in f64 (sin(w x) with w ~ 10 amplifies f32 rounding):
+// z [L, E] positional features; `layers` Linear layers, each followed by sin(freq * .), packed as
+// weights [F*E + (layers-1)*F*F] (layer 0 [F, E], then [F, F] each, row-major) and biases
+// [layers, F]; freq [F]. Returns the last hidden layer [L, F], rounded to f32.
+Tensor hyena_filter_mlp(const Tensor& z, const Tensor& weights, const Tensor& biases, const Tensor& freq);
+// The filters' last projection with the exponential decay window, channel-major:
+// k[r, t] = (weight[r, :] . hidden[t, :]) * (exp(-t_pos[t] * |decay_rate[r]|) + shift), window in f64.
+// hidden [L, F], weight [R, F], decay_rate [R], t_pos [L] -> k [R, L].
+Tensor hyena_filter_project(const Tensor& hidden, const Tensor& weight, const Tensor& decay_rate, const Tensor& t_pos,
+                            double shift);
+
 }  // namespace spindle::ops
 
 // ---- Mamba family, hybrid attention layer, Caduceus (kernels/ops_mamba.cpp) ---------------------
 namespace spindle::ops {
+
+// mamba_ssm RMSNormGated (MODELS.md 3.2) over y [T, C], per group of `group_size` channels
+// (C % group_size == 0; HF's MambaRMSNormGated is group_size = C): rmsnorm(y * silu(z)) * weight
+// (norm_before_gate false, the default) or rmsnorm(y) * weight * silu(z). z [T, C] or null (plain
+// grouped RMSNorm), weight [C]. Sums of squares in f64. Returns [T, C].
+Tensor gated_rms_norm(const Tensor& y, const Tensor* z, const Tensor& weight, int64_t group_size, float eps,
+                      bool norm_before_gate = false);
+
+// Column blocks of row-major matrices (tensors seen as [rows, last dimension], same rows):
+//   copy_columns_: dst[:, dst_c0 : dst_c0 + width] = (or +=, accumulate) src[:, src_c0 : src_c0 + width];
+//   columns: src[:, c0 : c0 + width] as a new contiguous [rows, width] tensor (qkv -> q, k, v);
+//   concat_columns: [a | b], a [rows, A], b [rows, B] -> [rows, A + B] (out_proj over joined parts).
+void copy_columns_(const Tensor& src, int64_t src_c0, int64_t width, Tensor& dst, int64_t dst_c0,
+                   bool accumulate = false);
+Tensor columns(const Tensor& src, int64_t c0, int64_t width);
+Tensor concat_columns(const Tensor& a, const Tensor& b);
+
+// x [T, C] reversed over time (rows) and/or channels (columns), as a new tensor: Caduceus' flip_L
+// (flip_rows) and its reverse-complement flip_{L,C} (both).
+Tensor flip(const Tensor& x, bool flip_rows, bool flip_cols);
+
+// Mamba2's step sizes in place: dt [T, H] = clamp(softplus(dt + bias[H]), lo, hi), softplus linear
+// above 20 as PyTorch's (lo = 0, hi = inf: no dt_limit).
+void dt_softplus_(Tensor& dt, const Tensor& bias, float lo, float hi);
+
+// y[t, c] += scale[c] * x[t, c] for y, x [T, C], scale [C] (a per-channel D skip).
+void add_scaled_columns_(Tensor& y, const Tensor& x, const Tensor& scale);
+
 }  // namespace spindle::ops
 
 // ---- MSA Transformer (kernels/ops_msa.cpp) -------------------------------------------------------
 namespace spindle::ops {
+
+// x[index[i], :] += src[i, :] for i < n, x [rows, cols], src [n, cols], index i64 [n] with distinct
+// entries in [0, rows) (checked on the host side by the caller that built it). The scatter twin of
+// embedding()'s gather: together they move the MSA's column blocks to [C, R, D] and back.
+void index_add_rows_(Tensor& x, const Tensor& index, const Tensor& src);
 }  // namespace spindle::ops

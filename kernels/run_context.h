@@ -11,6 +11,12 @@ namespace spindle {
 struct RunContext {
   int threads = 0;               // 0 = every core
   Device device = Device::cpu;   // where models compute (resolve with resolve_device)
+  // --device auto: each model picks at load time, CUDA when its architecture runs there and a GPU is
+  // visible, else the CPU (`device` is then ignored). Deciding late means a run that loads no
+  // model, or one the GPU cannot run, never loads the CUDA backend.
+  bool device_auto = false;
+  // The dtype of models' GEMM weights: f32, or bf16 (rounded activations, f32 accumulation).
+  DType precision = DType::f32;
 };
 
 // Applies a thread count to OpenMP (and through it oneDNN and FFTW's OpenMP plans) until the

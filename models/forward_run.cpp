@@ -12,7 +12,7 @@ namespace spindle {
 
 void run_model_forward(const ForwardRunOptions& o) {
   ThreadScope threads(o.context);
-  auto model = load_model(o.model_dir);
+  auto model = load_model(o.model_dir, load_options_for(o.context));
   Tensor ids = read_npy(o.ids_path);
   if (ids.dtype() == DType::i32) ids = ids.to(DType::i64);
   if (ids.dtype() != DType::i64) throw Error(o.ids_path + ": token ids must be int64");

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "kernels/backend.h"
 #include "kernels/error.h"
 
 namespace spindle {
@@ -40,14 +41,25 @@ std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& opt
   return load_model_with_report(dir, options).model;
 }
 
-// The architecture must be able to honour the options before any weight is read or uploaded.
-static void check_options(const std::string& dir, const Architecture& a, const LoadOptions& options) {
-  if (options.device == Device::cuda && !a.computes_on_cuda)
+LoadOptions load_options_for(const RunContext& context) {
+  LoadOptions options;
+  options.device = context.device;
+  options.matrix_dtype = context.precision;
+  options.device_auto = context.device_auto;
+  return options;
+}
+
+Device placement_for(const std::string& dir, const Architecture& a, const LoadOptions& options) {
+  Device device = options.device;
+  if (options.device_auto) device = a.computes_on_cuda && cuda_available() ? Device::cuda : Device::cpu;
+  if (device == Device::cuda && !a.computes_on_cuda) {
     throw Error(dir + ": the " + a.name + " architecture does not run on cuda yet (parts of its forward compute " +
                 "outside the op catalogue); use --device cpu");
+  }
   if (options.matrix_dtype != DType::f32 && !a.takes_bf16_weights)
     throw Error(dir + ": the " + a.name + " architecture takes f32 weights only, not " +
                 dtype_name(options.matrix_dtype));
+  return device;
 }
 
 LoadReport load_model_with_report(const std::string& dir, const LoadOptions& options) {
@@ -55,11 +67,12 @@ LoadReport load_model_with_report(const std::string& dir, const LoadOptions& opt
   Config config = Config::load(dir);
   for (const auto& a : registry()) {
     if (!a.matches(config)) continue;
-    check_options(dir, a, options);
+    const Device device = placement_for(dir, a, options);
     Checkpoint ckpt = Checkpoint::open(dir);
-    ckpt.set_placement(options.device, options.matrix_dtype);
+    ckpt.set_placement(device, options.matrix_dtype);
     LoadReport report;
     report.architecture = a.name;
+    report.device = device;
     report.model = a.load(config, ckpt);
     for (const auto& [name, entry] : ckpt.entries()) {
       report.dtype_counts[entry.dtype]++;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "kernels/run_context.h"
 #include "models/model.h"
 
 namespace spindle {
@@ -31,7 +32,15 @@ const std::vector<Architecture>& architectures();
 struct LoadOptions {
   Device device = Device::cpu;      // weights are uploaded once; activations stay there
   DType matrix_dtype = DType::f32;  // bf16: GEMM weights in bf16, products accumulated in f32
+  // Ignore `device`: CUDA when the architecture runs there and a GPU is visible, else the CPU.
+  bool device_auto = false;
 };
+// The load options a run asks for (RunContext: --device, --precision).
+LoadOptions load_options_for(const RunContext& context);
+// The device a model of architecture `a` in `dir` will compute on under `options`, checked before
+// any weight is read: Error naming the directory and the architecture when it cannot run there
+// (CUDA asked for and not every step on the op catalogue) or cannot take the weight dtype.
+Device placement_for(const std::string& dir, const Architecture& a, const LoadOptions& options);
 
 // Loads config.json + weights from `dir`. Throws Error naming the directory when no architecture
 // matches, or when the architecture cannot honour the options (e.g. it does not run on CUDA yet).
@@ -40,6 +49,7 @@ std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& opt
 struct LoadReport {
   std::unique_ptr<Model> model;
   std::string architecture;
+  Device device = Device::cpu;  // where it computes (the CPU when --device auto fell back)
   std::vector<std::string> unused_tensors;   // stored, never read, not a known buffer: unexpected
   std::vector<std::string> ignored_tensors;  // known buffers the runtime recomputes or the LM never uses
   std::map<std::string, int64_t> dtype_counts;  // stored dtype -> tensor count

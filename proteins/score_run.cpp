@@ -43,10 +43,10 @@ std::unique_ptr<VariantScorer> lm_scorer(const ScoreRunOptions& o, const WildTyp
     alignment = std::make_shared<FocusAlignment>(read_focus_alignment(o.msa_path));
     number_focus_columns(*alignment, wt, o.msa_path);
   }
-  std::shared_ptr<const Model> model = load_model(o.model);
-  const std::string architecture = model->info().architecture;
+  LoadReport loaded = load_model_with_report(o.model, load_options_for(o.context));
+  std::shared_ptr<const Model> model = std::move(loaded.model);
   auto scorer = make_lm_scorer(std::move(model), wt, lo, std::move(alignment));
-  log("model " + o.model + ": " + architecture + ", scoring " + o.scoring);
+  log("model " + o.model + ": " + loaded.architecture + " on " + device_name(loaded.device) + ", scoring " + o.scoring);
   return scorer;
 }
 

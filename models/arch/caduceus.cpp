@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/backend.h"
 #include "kernels/io/json_number.h"
 #include "kernels/io/mapped_file.h"
 #include "kernels/ops.h"
@@ -86,35 +87,6 @@ CaduceusConfig read_config(const Config& c) {
   return s;
 }
 
-// Reverses the rows of x [T, C] (flip over L).
-Tensor flip_rows(const Tensor& x) {
-  const int64_t T = x.dim(0), C = x.dim(1);
-  Tensor y = Tensor::empty({T, C});
-  for (int64_t t = 0; t < T; ++t)
-    std::memcpy(y.data<float>() + t * C, x.data<float>() + (T - 1 - t) * C, C * sizeof(float));
-  return y;
-}
-
-// Flip over L and C of a contiguous [T, C] array: the flat buffer reversed.
-Tensor flip_rows_cols(const Tensor& x) {
-  Tensor y = Tensor::empty(x.shape());
-  std::reverse_copy(x.data<float>(), x.data<float>() + x.numel(), y.data<float>());
-  return y;
-}
-
-// Columns [c0, c0 + w) of x [T, C] as a contiguous [T, w] tensor, and the way back (accumulating).
-Tensor columns(const Tensor& x, int64_t c0, int64_t w) {
-  const int64_t T = x.dim(0), C = x.dim(1);
-  Tensor y = Tensor::empty({T, w});
-  for (int64_t t = 0; t < T; ++t) std::memcpy(y.data<float>() + t * w, x.data<float>() + t * C + c0, w * sizeof(float));
-  return y;
-}
-void add_columns(Tensor& x, int64_t c0, const Tensor& y) {
-  const int64_t T = x.dim(0), C = x.dim(1), w = y.dim(1);
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t c = 0; c < w; ++c) x.data<float>()[t * C + c0 + c] += y.data<float>()[t * w + c];
-}
-
 struct BiMamba {
   std::unique_ptr<MambaMixer> fwd, rev;
 };
@@ -134,10 +106,8 @@ class Caduceus final : public Model {
     if (cfg_.rcps) {
       check_complement_buffer(ckpt, root_ + "embeddings.word_embeddings.complement_map");
       check_complement_buffer(ckpt, "lm_head.complement_map");
-      lm_head_comp_ = Tensor::empty({cfg_.vocab_padded, d});
-      for (int64_t v = 0; v < cfg_.vocab_padded; ++v)
-        std::memcpy(lm_head_comp_.data<float>() + v * d, lm_head_.data<float>() + cfg_.complement[v] * d,
-                    d * sizeof(float));
+      // Row v of the complemented head is row comp(v) of the head: a lookup on the device.
+      lm_head_comp_ = ops::embedding(upload_ids(cfg_.complement), lm_head_);
     }
     // The unfused RCPS path wraps the norms in a `submodule`.
     const std::string norm_sub = cfg_.rcps && !cfg_.fused_add_norm ? "submodule." : "";
@@ -179,7 +149,8 @@ class Caduceus final : public Model {
   int64_t parameter_count() const override { return params_; }
 
   ForwardResult forward(const Tensor& ids, const ForwardRequest& request) const override {
-    if (ids.ndim() != 2) throw Error("caduceus: expects token ids of shape [B, L], got " + shape_str(ids.shape()));
+    if (ids.ndim() != 2 || ids.dtype() != DType::i64 || ids.device() != Device::cpu)
+      throw Error("caduceus: expects int64 host token ids of shape [B, L], got " + ids.describe());
     const int64_t B = ids.dim(0), L = ids.dim(1), W = info_.hidden_size_out;
     if (L == 0) throw Error("caduceus: empty input (L = 0)");
     if (request.hidden_layer > cfg_.n_layer)
@@ -189,11 +160,16 @@ class Caduceus final : public Model {
     if (request.want_logits) result.logits = Tensor::empty({B, L, cfg_.vocab_padded});
     if (request.want_hidden) result.hidden = Tensor::empty({B, L, W});
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, W});
+    // Activations live on the model's device; each sequence's outputs are copied to the host result.
+    const Device dev = embedding_.device();
+    auto to_host = [&](const Tensor& dst, const Tensor& src) {
+      copy_bytes(dst.raw(), Device::cpu, src.raw(), dev, src.nbytes());
+    };
     for (int64_t b = 0; b < B; ++b) {
       Tensor s = embed(ids.select(b));  // the residual stream [L, W]
       auto snapshot = [&](int64_t layer) {
-        if (request.want_layer_outputs) std::memcpy(result.layer_outputs.select(layer).select(b).raw(), s.raw(), s.nbytes());
-        if (request.want_hidden && request.hidden_layer == layer) std::memcpy(result.hidden.select(b).raw(), s.raw(), s.nbytes());
+        if (request.want_layer_outputs) to_host(result.layer_outputs.select(layer).select(b), s);
+        if (request.want_hidden && request.hidden_layer == layer) to_host(result.hidden.select(b), s);
       };
       snapshot(0);
       for (int64_t i = 0; i < cfg_.n_layer; ++i) {
@@ -202,20 +178,8 @@ class Caduceus final : public Model {
       }
       if (request.hidden_layer < 0 && (request.want_hidden || request.want_logits)) {
         Tensor h = norm(final_norm_, s);
-        if (request.want_hidden) std::memcpy(result.hidden.select(b).raw(), h.raw(), h.nbytes());
-        if (request.want_logits) {
-          Tensor out = result.logits.select(b);
-          if (!cfg_.rcps) {
-            ops::linear_into(h, lm_head_, nullptr, out);
-          } else {
-            const int64_t d = cfg_.d_model;
-            ops::linear_into(columns(h, 0, d), lm_head_, nullptr, out);
-            // flip_C of the second half: each row reversed.
-            Tensor rc = columns(h, d, d);
-            for (int64_t t = 0; t < L; ++t) std::reverse(rc.data<float>() + t * d, rc.data<float>() + (t + 1) * d);
-            ops::linear_into(rc, lm_head_comp_, nullptr, out, 1.f);
-          }
-        }
+        if (request.want_hidden) to_host(result.hidden.select(b), h);
+        if (request.want_logits) to_host(result.logits.select(b), logits(h));
       }
     }
     return result;
@@ -232,38 +196,57 @@ class Caduceus final : public Model {
       throw Error(ckpt.path() + ": tensor '" + name + "' disagrees with the config's complement_map");
   }
 
-  Tensor embed(const Tensor& ids) const {
-    Tensor e = ops::embedding(ids, embedding_);
-    if (!cfg_.rcps) return e;
-    // [E(x) | flip_{L,C} E(rc(x))]; position t of the second half is E(comp(x_t)) reversed in C.
-    const int64_t L = ids.dim(0), d = cfg_.d_model;
-    Tensor s = Tensor::empty({L, 2 * d});
-    for (int64_t t = 0; t < L; ++t) {
-      float* row = s.data<float>() + t * 2 * d;
-      std::memcpy(row, e.data<float>() + t * d, d * sizeof(float));
-      const float* comp = embedding_.data<float>() + cfg_.complement[ids.data<int64_t>()[t]] * d;
-      std::reverse_copy(comp, comp + d, row + d);
-    }
-    return s;
+  // Token ids (host, i64) uploaded to the model's device.
+  Tensor upload_ids(const std::vector<int64_t>& ids) const {
+    Tensor t = Tensor::empty({static_cast<int64_t>(ids.size())}, DType::i64);
+    std::copy(ids.begin(), ids.end(), t.data<int64_t>());
+    return t.to(embedding_.device());
   }
 
+  // ids [L] on the host -> the residual stream [L, W] on the device.
+  Tensor embed(const Tensor& ids) const {
+    Tensor e = ops::embedding(ids.to(embedding_.device()), embedding_);
+    if (!cfg_.rcps) return e;
+    const int64_t L = ids.dim(0);
+    const int64_t* tok = ids.data<int64_t>();
+    // [E(x) | flip_{L,C} E(rc(x))]; position t of the second half is E(comp(x_t)) reversed in C.
+    // The complement is bookkeeping on the host ids; the ids are range-checked by the lookup.
+    std::vector<int64_t> comp(L);
+    for (int64_t t = 0; t < L; ++t)
+      comp[t] = tok[t] >= 0 && tok[t] < cfg_.vocab_padded ? cfg_.complement[tok[t]] : tok[t];
+    Tensor rc = ops::flip(ops::embedding(upload_ids(comp), embedding_), /*flip_rows=*/false, /*flip_cols=*/true);
+    return ops::concat_columns(e, rc);
+  }
+
+  // The LM head over the final hidden states h [L, W] -> logits [L, V] on the device. RCPS:
+  // W h[:d] + W[comp] flip_C(h[d:]).
+  Tensor logits(const Tensor& h) const {
+    if (!cfg_.rcps) return ops::linear(h, lm_head_);
+    const int64_t d = cfg_.d_model;
+    Tensor out = ops::linear(ops::columns(h, 0, d), lm_head_);
+    ops::linear_into(ops::flip(ops::columns(h, d, d), false, true), lm_head_comp_, nullptr, out, 1.f);
+    return out;
+  }
+
+  // flip_L M_rev flip_L.
   Tensor bimamba(const BiMamba& m, const Tensor& u) const {
     Tensor y = m.fwd->forward(u, nullptr);
     if (!m.rev) return y;
-    Tensor r = flip_rows(m.rev->forward(flip_rows(u), nullptr));
-    float* yd = y.data<float>();
-    const float* rd = r.data<float>();
-    for (int64_t i = 0; i < y.numel(); ++i) yd[i] = cfg_.multiply ? yd[i] * rd[i] : yd[i] + rd[i];
+    Tensor r = ops::flip(m.rev->forward(ops::flip(u, true, false), nullptr), true, false);
+    if (cfg_.multiply)
+      ops::mul_(y, r);
+    else
+      ops::add_(y, r);
     return y;
   }
 
   // RMSNorm of the stream; for RCPS the second half is flip(norm(flip(.))), i.e. the weight reversed.
   Tensor norm(const BlockNorm& n, const Tensor& s) const {
     if (!cfg_.rcps) return n.apply(s);
-    const int64_t d = cfg_.d_model, L = s.dim(0);
-    Tensor out = Tensor::zeros({L, 2 * d});
-    add_columns(out, 0, n.apply(columns(s, 0, d)));
-    add_columns(out, d, flip_rows_cols(n.apply(flip_rows_cols(columns(s, d, d)))));
+    const int64_t d = cfg_.d_model;
+    Tensor out = Tensor::empty(s.shape(), DType::f32, s.device());
+    ops::copy_columns_(n.apply(ops::columns(s, 0, d)), 0, d, out, 0);
+    ops::copy_columns_(ops::flip(n.apply(ops::flip(ops::columns(s, d, d), true, true)), true, true), 0, d, out, d);
     return out;
   }
 
@@ -273,16 +256,17 @@ class Caduceus final : public Model {
       ops::add_(s, h);
       return;
     }
-    const int64_t d = cfg_.d_model, L = s.dim(0);
+    const int64_t d = cfg_.d_model;
     if (cfg_.fused_add_norm) {  // upstream's fused block: the halves swap
-      for (int64_t t = 0; t < L; ++t) {
-        float* row = s.data<float>() + t * 2 * d;
-        std::swap_ranges(row, row + d, row + d);
-      }
+      Tensor swapped = Tensor::empty(s.shape(), DType::f32, s.device());
+      ops::copy_columns_(s, d, d, swapped, 0);
+      ops::copy_columns_(s, 0, d, swapped, d);
+      s = swapped;
     }
     Tensor h = norm(norms_[i], s);
-    add_columns(s, 0, bimamba(mixers_[i], columns(h, 0, d)));
-    add_columns(s, d, flip_rows_cols(bimamba(mixers_[i], flip_rows_cols(columns(h, d, d)))));
+    ops::copy_columns_(bimamba(mixers_[i], ops::columns(h, 0, d)), 0, d, s, 0, /*accumulate=*/true);
+    Tensor rc = ops::flip(bimamba(mixers_[i], ops::flip(ops::columns(h, d, d), true, true)), true, true);
+    ops::copy_columns_(rc, 0, d, s, d, /*accumulate=*/true);
   }
 
   CaduceusConfig cfg_;
@@ -305,9 +289,11 @@ bool is_caduceus(const Config& c) {
 }  // namespace
 
 Architecture caduceus_architecture() {
-  return {"caduceus", is_caduceus, [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
-            return std::make_unique<Caduceus>(config, ckpt);
-          }};
+  Architecture a{"caduceus", is_caduceus, [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
+                   return std::make_unique<Caduceus>(config, ckpt);
+                 }};
+  a.computes_on_cuda = true;
+  return a;
 }
 
 }  // namespace spindle

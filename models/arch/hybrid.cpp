@@ -5,8 +5,6 @@
 
 namespace spindle {
 
-Architecture hybrid_architecture() {
-  return {"hybrid", [](const Config& c) { return detect_mamba_family(c).architecture == "hybrid"; }, load_mamba_family};
-}
+Architecture hybrid_architecture() { return mamba_family_architecture("hybrid"); }
 
 }  // namespace spindle

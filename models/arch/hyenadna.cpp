@@ -2,8 +2,11 @@
 // LayerNorm, LM head. Accepts the HF `HyenaDNAForCausalLM` keys (`hyena.backbone.`), the bare model
 // (`backbone.`), and both the flat HF config and the original nested one (`layer: {...}`).
 // Every step that touches [L, *] activations works on row chunks, so memory stays linear in L.
-#include <cstring>
+// The forward computes only through the op catalogue on the checkpoint's device: weights are
+// uploaded once, activations stay there, and results come back to the host at the end.
+#include <algorithm>
 
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/hyena_operator.h"
 #include "models/registry.h"
@@ -77,8 +80,10 @@ class HyenaDNA final : public Model {
     }
     final_norm_ = load_norm(ckpt, root + "ln_f.", D, cfg_.eps);
     // Released checkpoints have an untied head; tied ones (and the goldens) may store only the embedding.
+    // A tied head shares the uploaded embedding rather than uploading it twice.
+    const bool tied_head = !ckpt.has("lm_head.weight");
     ckpt.add_alias("lm_head.weight", root + "embeddings.word_embeddings.weight");
-    lm_head_ = ckpt.get("lm_head.weight", {cfg_.vocab_padded, D});
+    lm_head_ = tied_head ? embedding_ : ckpt.get("lm_head.weight", {cfg_.vocab_padded, D});
 
     info_.architecture = "hyenadna";
     info_.d_model = D;
@@ -89,8 +94,7 @@ class HyenaDNA final : public Model {
     info_.causal = true;
     info_.is_dna = true;
     info_.hidden_size_out = D;
-    params_ = embedding_.numel() + final_norm_.weight.numel() * 2 +
-              (lm_head_.raw() == embedding_.raw() ? 0 : lm_head_.numel());
+    params_ = embedding_.numel() + final_norm_.weight.numel() * 2 + (tied_head ? 0 : lm_head_.numel());
     for (auto& b : blocks_)
       params_ += b.mixer->parameter_count() + 4 * D + b.fc1_w.numel() + b.fc1_b.numel() + b.fc2_w.numel() +
                  b.fc2_b.numel();
@@ -115,13 +119,15 @@ class HyenaDNA final : public Model {
     if (request.want_hidden) result.hidden = Tensor::empty({B, L, D});
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, D});
 
+    const Device dev = embedding_.device();
     for (int64_t b = 0; b < B; ++b) {
-      Tensor h = ops::embedding(ids.select(b), embedding_);  // [L, D], the residual stream
+      Tensor h = ops::embedding(ids.select(b).to(dev), embedding_);  // [L, D], the residual stream
+      // Copies into the host results (h goes on changing in place).
       auto snapshot = [&](int64_t layer) {
         if (request.want_layer_outputs)
-          std::memcpy(result.layer_outputs.select(layer).select(b).raw(), h.raw(), h.nbytes());
+          copy_bytes(result.layer_outputs.select(layer).select(b).raw(), Device::cpu, h.raw(), dev, h.nbytes());
         if (request.want_hidden && request.hidden_layer == layer)
-          std::memcpy(result.hidden.select(b).raw(), h.raw(), h.nbytes());
+          copy_bytes(result.hidden.select(b).raw(), Device::cpu, h.raw(), dev, h.nbytes());
       };
       snapshot(0);
       for (int64_t i = 0; i < cfg_.n_layer; ++i) {
@@ -149,13 +155,18 @@ class HyenaDNA final : public Model {
 
   void final_outputs(const Tensor& h, int64_t b, const ForwardRequest& request, ForwardResult& result) const {
     const int64_t L = h.dim(0);
+    const Device dev = h.device();
     for (int64_t begin = 0; begin < L; begin += kRowChunk) {
       const int64_t end = std::min(L, begin + kRowChunk);
       Tensor normed = ops::layer_norm(h.slice(begin, end), final_norm_.weight, &final_norm_.bias, final_norm_.eps);
-      if (request.want_hidden) std::memcpy(result.hidden.select(b).slice(begin, end).raw(), normed.raw(), normed.nbytes());
+      if (request.want_hidden)
+        copy_bytes(result.hidden.select(b).slice(begin, end).raw(), Device::cpu, normed.raw(), dev, normed.nbytes());
       if (request.want_logits) {
-        Tensor out = result.logits.select(b).slice(begin, end);
+        // On the CPU the head writes straight into the result; elsewhere through a device buffer.
+        Tensor host = result.logits.select(b).slice(begin, end);
+        Tensor out = dev == Device::cpu ? host : Tensor::empty(host.shape(), DType::f32, dev);
         ops::linear_into(normed, lm_head_, nullptr, out);
+        if (dev != Device::cpu) copy_bytes(host.raw(), Device::cpu, out.raw(), dev, out.nbytes());
       }
     }
   }
@@ -180,10 +191,11 @@ bool is_hyenadna(const Config& c) {
 }  // namespace
 
 Architecture hyenadna_architecture() {
-  return {"hyenadna", is_hyenadna,
-          [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
-            return std::make_unique<HyenaDNA>(config, ckpt);
-          }};
+  Architecture a{"hyenadna", is_hyenadna, [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
+                   return std::make_unique<HyenaDNA>(config, ckpt);
+                 }};
+  a.computes_on_cuda = true;
+  return a;
 }
 
 }  // namespace spindle

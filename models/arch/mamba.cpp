@@ -5,8 +5,6 @@
 
 namespace spindle {
 
-Architecture mamba_architecture() {
-  return {"mamba", [](const Config& c) { return detect_mamba_family(c).architecture == "mamba"; }, load_mamba_family};
-}
+Architecture mamba_architecture() { return mamba_family_architecture("mamba"); }
 
 }  // namespace spindle

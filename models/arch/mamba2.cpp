@@ -5,8 +5,6 @@
 
 namespace spindle {
 
-Architecture mamba2_architecture() {
-  return {"mamba2", [](const Config& c) { return detect_mamba_family(c).architecture == "mamba2"; }, load_mamba_family};
-}
+Architecture mamba2_architecture() { return mamba_family_architecture("mamba2"); }
 
 }  // namespace spindle

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/arch/mamba_stack.h"
+#include "models/registry.h"
 
 namespace spindle {
 
@@ -28,6 +29,15 @@ inline std::unique_ptr<Model> load_mamba_family(const Config& c, Checkpoint& ckp
   const std::string type = c.get_string("model_type", "");
   MambaStackConfig s = (type == "mamba" || type == "mamba2") ? read_hf_mamba_config(c) : read_mamba_ssm_config(c);
   return make_mamba_stack(s, ckpt);
+}
+
+// The registry entry of one member (`name`: "mamba", "mamba2" or "hybrid"). Every step of the
+// stack's forward is an op of the catalogue, so it runs on CUDA too.
+inline Architecture mamba_family_architecture(const std::string& name) {
+  Architecture a{name, [name](const Config& c) { return detect_mamba_family(c).architecture == name; },
+                 load_mamba_family};
+  a.computes_on_cuda = true;
+  return a;
 }
 
 }  // namespace spindle

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <variant>
 
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/block_norm.h"
 #include "models/layers/gated_mlp.h"
@@ -225,7 +225,8 @@ class MambaStack final : public Model {
 
   ForwardResult forward(const Tensor& ids, const ForwardRequest& request) const override {
     const std::string name = cfg_.architecture;
-    if (ids.ndim() != 2) throw Error(name + ": expects token ids of shape [B, L], got " + shape_str(ids.shape()));
+    if (ids.ndim() != 2 || ids.dtype() != DType::i64 || ids.device() != Device::cpu)
+      throw Error(name + ": expects int64 host token ids of shape [B, L], got " + ids.describe());
     const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
     if (L == 0) throw Error(name + ": empty input (L = 0)");
     if (request.hidden_layer > cfg_.n_layer)
@@ -236,6 +237,12 @@ class MambaStack final : public Model {
     if (request.want_hidden) result.hidden = Tensor::empty({B, L, D});
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, D});
     const int64_t chunk = streamable_ && stream_chunk_ > 0 ? stream_chunk_ : L;
+    // The ids stay on the host (each chunk's slice is uploaded); activations and states live on
+    // the model's device, and each chunk's outputs are copied into the host result as it ends.
+    const Device dev = embedding_.device();
+    auto to_host = [&](const Tensor& dst, const Tensor& src) {
+      copy_bytes(dst.raw(), Device::cpu, src.raw(), dev, src.nbytes());
+    };
 
     for (int64_t b = 0; b < B; ++b) {
       std::vector<LayerState> states;
@@ -245,12 +252,10 @@ class MambaStack final : public Model {
         const int64_t t1 = std::min(L, t0 + chunk);
         // With a single chunk the mixers see the whole sequence and need no state.
         const bool whole = t0 == 0 && t1 == L;
-        Tensor s = ops::embedding(ids.select(b).slice(t0, t1), embedding_);  // the residual stream [T, D]
+        Tensor s = ops::embedding(ids.select(b).slice(t0, t1).to(dev), embedding_);  // the residual stream [T, D]
         auto snapshot = [&](int64_t layer) {
-          if (request.want_layer_outputs)
-            std::memcpy(result.layer_outputs.select(layer).select(b).slice(t0, t1).raw(), s.raw(), s.nbytes());
-          if (request.want_hidden && request.hidden_layer == layer)
-            std::memcpy(result.hidden.select(b).slice(t0, t1).raw(), s.raw(), s.nbytes());
+          if (request.want_layer_outputs) to_host(result.layer_outputs.select(layer).select(b).slice(t0, t1), s);
+          if (request.want_hidden && request.hidden_layer == layer) to_host(result.hidden.select(b).slice(t0, t1), s);
         };
         snapshot(0);
         for (int64_t i = 0; i < cfg_.n_layer; ++i) {
@@ -259,11 +264,14 @@ class MambaStack final : public Model {
         }
         if (request.hidden_layer < 0 && (request.want_hidden || request.want_logits)) {
           Tensor normed = final_norm_.apply(s);
-          if (request.want_hidden)
-            std::memcpy(result.hidden.select(b).slice(t0, t1).raw(), normed.raw(), normed.nbytes());
+          if (request.want_hidden) to_host(result.hidden.select(b).slice(t0, t1), normed);
           if (request.want_logits) {
             Tensor out = result.logits.select(b).slice(t0, t1);
-            ops::linear_into(normed, lm_head_, nullptr, out);
+            if (dev == Device::cpu) {
+              ops::linear_into(normed, lm_head_, nullptr, out);  // straight into the result
+            } else {
+              to_host(out, ops::linear(normed, lm_head_));
+            }
           }
         }
       }

@@ -12,9 +12,12 @@
 // Checkpoint names: the clean names of ../shared/golden/README.md. Raw fair-esm names are mapped
 // by fair-esm's own rule: swap "row" and "column" in the raw name, then drop everything up to
 // "sentence_encoder." and then up to "encoder.".
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/esm_layers.h"
 #include "models/registry.h"
@@ -101,7 +104,17 @@ class MsaTransformer final : public Model {
       if (width != D && width != 1)
         throw Error(ckpt.path() + ": tensor 'msa_position_embedding' has shape " + shape_str(e.shape) +
                     ", expected [1, " + std::to_string(cfg_.max_rows) + ", 1, " + std::to_string(D) + "] (or width 1)");
-      row_embedding_ = ckpt.get("msa_position_embedding", {1, cfg_.max_rows, 1, width});
+      // A width-1 table adds one scalar per row to every feature: spread it to [max_rows, D] once,
+      // so the forward adds rows of one table whichever width the checkpoint stores.
+      Tensor table = ckpt.get_host("msa_position_embedding", {1, cfg_.max_rows, 1, width}).reshape({cfg_.max_rows, width});
+      row_embedding_params_ = table.numel();
+      if (width == 1) {
+        Tensor spread = Tensor::empty({cfg_.max_rows, D});
+        for (int64_t r = 0; r < cfg_.max_rows; ++r)
+          std::fill_n(spread.data<float>() + r * D, D, table.data<float>()[r]);
+        table = spread;
+      }
+      row_embedding_ = table.to(ckpt.device());
     }
     emb_norm_before_ = load_layer_norm(ckpt, "emb_layer_norm_before.", D, cfg_.eps);
     emb_norm_after_ = load_layer_norm(ckpt, "emb_layer_norm_after.", D, cfg_.eps);
@@ -131,7 +144,7 @@ class MsaTransformer final : public Model {
     info_.causal = false;
     info_.is_msa = true;
     info_.hidden_size_out = D;
-    params_ = embed_tokens_.numel() + embed_positions_.numel() + (cfg_.row_embedding ? row_embedding_.numel() : 0) +
+    params_ = embed_tokens_.numel() + embed_positions_.numel() + row_embedding_params_ +
               emb_norm_before_.parameter_count() + emb_norm_after_.parameter_count() +
               head_.parameter_count(embed_tokens_);
     for (auto& l : layers_) params_ += l.row.parameter_count() + l.column.parameter_count() + l.ffn.parameter_count();
@@ -159,30 +172,43 @@ class MsaTransformer final : public Model {
     if (request.want_logits) result.logits = Tensor::empty({B, R, C, V});
     if (request.want_hidden) result.hidden = Tensor::empty({B, R, C, D});
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, R, C, D});
+    const Device dev = embed_tokens_.device();
     for (int64_t b = 0; b < B; ++b) {
+      // Masks and positions are bookkeeping on the host ids; the rest is ops on the model's device.
       const Tensor tokens = ids.select(b);
-      Tensor keep = Tensor::empty({R, C}, DType::u8);
-      for (int64_t i = 0; i < R * C; ++i) keep.data<uint8_t>()[i] = tokens.data<int64_t>()[i] != cfg_.pad_id;
-      Tensor x = embed(tokens, keep);  // [R * C, D]
+      std::vector<uint8_t> keep(R * C);
+      for (int64_t i = 0; i < R * C; ++i) keep[i] = tokens.data<int64_t>()[i] != cfg_.pad_id;
+      const Masks masks = upload_masks(keep, C);
+      Tensor x = embed(tokens, keep, masks);  // [R * C, D]
+      auto copy_out = [&](Tensor& host, const Tensor& from) { copy_bytes(host.raw(), Device::cpu, from.raw(), dev, from.nbytes()); };
       auto snapshot = [&](int64_t layer) {
-        if (request.want_layer_outputs)
-          std::memcpy(result.layer_outputs.select(layer).select(b).raw(), x.raw(), x.nbytes());
-        if (request.want_hidden && request.hidden_layer == layer)
-          std::memcpy(result.hidden.select(b).raw(), x.raw(), x.nbytes());
+        if (request.want_layer_outputs) {
+          Tensor slot = result.layer_outputs.select(layer).select(b);
+          copy_out(slot, x);
+        }
+        if (request.want_hidden && request.hidden_layer == layer) {
+          Tensor slot = result.hidden.select(b);
+          copy_out(slot, x);
+        }
       };
       snapshot(0);
       for (int64_t i = 0; i < cfg_.n_layer; ++i) {
-        row_attention(layers_[i].row, x, R, C, keep);
+        row_attention(layers_[i].row, x, R, C, masks);
         column_attention(layers_[i].column, x, R, C, keep);
         layers_[i].ffn.forward_add(x);
         snapshot(i + 1);
       }
       if (request.hidden_layer < 0 && (request.want_hidden || request.want_logits)) {
         Tensor normed = emb_norm_after_.apply(x);
-        if (request.want_hidden) std::memcpy(result.hidden.select(b).raw(), normed.raw(), normed.nbytes());
+        if (request.want_hidden) {
+          Tensor slot = result.hidden.select(b);
+          copy_out(slot, normed);
+        }
         if (request.want_logits) {
-          Tensor out = result.logits.select(b).reshape({R * C, V});
-          head_.apply_into(normed, out);
+          Tensor logits = Tensor::empty({R * C, V}, DType::f32, dev);
+          head_.apply_into(normed, logits);
+          Tensor slot = result.logits.select(b);
+          copy_out(slot, logits);
         }
       }
     }
@@ -190,6 +216,28 @@ class MsaTransformer final : public Model {
   }
 
  private:
+  // The padding masks of one MSA on the model's device: keep [R * C] as 0/1 floats (row scales),
+  // and row 0's u8 key mask [C] (key columns follow the query row's padding).
+  struct Masks {
+    Tensor keep_rows, key_columns;
+  };
+
+  Masks upload_masks(const std::vector<uint8_t>& keep, int64_t C) const {
+    const Device dev = embed_tokens_.device();
+    Masks m;
+    m.keep_rows = Tensor::from_vector(std::vector<float>(keep.begin(), keep.end()), {static_cast<int64_t>(keep.size())}).to(dev);
+    m.key_columns = Tensor::empty({C}, DType::u8);
+    std::copy(keep.begin(), keep.begin() + C, m.key_columns.data<uint8_t>());
+    m.key_columns = m.key_columns.to(dev);
+    return m;
+  }
+
+  static Tensor upload_ids(const std::vector<int64_t>& ids, Device device) {
+    Tensor t = Tensor::empty({static_cast<int64_t>(ids.size())}, DType::i64);
+    std::copy(ids.begin(), ids.end(), t.data<int64_t>());
+    return t.to(device);
+  }
+
   AttentionWeights load_attention(const Checkpoint& ckpt, const std::string& p) const {
     const int64_t D = cfg_.d_model;
     return {load_layer_norm(ckpt, p + "layer_norm.", D, cfg_.eps), Linear::load(ckpt, p + "layer.q_proj.", D, D),
@@ -197,27 +245,23 @@ class MsaTransformer final : public Model {
             Linear::load(ckpt, p + "layer.out_proj.", D, D)};
   }
 
-  Tensor embed(const Tensor& tokens, const Tensor& keep) const {
+  Tensor embed(const Tensor& tokens, const std::vector<uint8_t>& keep, const Masks& masks) const {
     const int64_t R = tokens.dim(0), C = tokens.dim(1), D = cfg_.d_model;
-    Tensor x = ops::embedding(tokens, embed_tokens_).reshape({R * C, D});
-    float* xd = x.data<float>();
-    const uint8_t* k = keep.data<uint8_t>();
+    const Device dev = embed_tokens_.device();
+    Tensor x = ops::embedding(tokens.to(dev), embed_tokens_).reshape({R * C, D});
+    // Positions restart in every row: pad_id + 1 + index among its non-pad tokens; pads read pad_id.
+    std::vector<int64_t> positions(R * C), rows(R * C);
     for (int64_t r = 0; r < R; ++r) {
-      int64_t seen = 0;  // positions restart in every row: pad_id + 1 + index among its non-pad tokens
-      const float* row_emb = cfg_.row_embedding ? row_embedding_.data<float>() + r * row_embedding_.dim(3) : nullptr;
+      int64_t seen = 0;
       for (int64_t c = 0; c < C; ++c) {
-        const int64_t pos = k[r * C + c] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
-        const float* pe = embed_positions_.data<float>() + pos * D;
-        float* cell = xd + (r * C + c) * D;
-        for (int64_t i = 0; i < D; ++i) cell[i] += pe[i];
-        if (row_emb)
-          for (int64_t i = 0; i < D; ++i) cell[i] += row_embedding_.dim(3) == 1 ? row_emb[0] : row_emb[i];
+        positions[r * C + c] = keep[r * C + c] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
+        rows[r * C + c] = r;
       }
     }
+    ops::add_(x, ops::embedding(upload_ids(positions, dev), embed_positions_));
+    if (cfg_.row_embedding) ops::add_(x, ops::embedding(upload_ids(rows, dev), row_embedding_));
     x = emb_norm_before_.apply(x);
-    xd = x.data<float>();
-    for (int64_t i = 0; i < R * C; ++i)
-      if (!k[i]) std::memset(xd + i * D, 0, D * sizeof(float));  // once, after the LayerNorm
+    ops::scale_rows_(x, masks.keep_rows);  // pads are zero, once, after the LayerNorm
     return x;
   }
 
@@ -226,23 +270,21 @@ class MsaTransformer final : public Model {
     return R * C > cfg_.max_tokens ? std::max<int64_t>(1, cfg_.max_tokens / other) : (other == C ? R : C);
   }
 
-  void row_attention(const AttentionWeights& w, Tensor& x, int64_t R, int64_t C, const Tensor& keep) const {
+  void row_attention(const AttentionWeights& w, Tensor& x, int64_t R, int64_t C, const Masks& masks) const {
     const int64_t H = cfg_.heads, d = cfg_.head_dim, rows = chunk(R, C, C);
     // One map for all rows, so the logits are a sum over R terms: scaled by d^-1/2 / sqrt(R), with R
     // counting padded rows as the reference does.
     const float scale = 1.f / std::sqrt(static_cast<float>(d)) / std::sqrt(static_cast<float>(R));
-    Tensor logits = Tensor::zeros({H, C, C});
+    Tensor logits = Tensor::zeros({H, C, C}).to(x.device());
     for (int64_t r0 = 0; r0 < R; r0 += rows) {
       const int64_t r1 = std::min(R, r0 + rows);
       Tensor a = w.norm.apply(x.slice(r0 * C, r1 * C));
       Tensor q = w.q.apply(a), k = w.k.apply(a);
       // Padded cells must not add to the sum over rows: their queries are zeroed.
-      for (int64_t i = r0 * C; i < r1 * C; ++i)
-        if (!keep.data<uint8_t>()[i]) std::memset(q.data<float>() + (i - r0 * C) * cfg_.d_model, 0, cfg_.d_model * 4);
+      ops::scale_rows_(q, masks.keep_rows.slice(r0 * C, r1 * C));
       ops::axial_row_logits(q.reshape({r1 - r0, C, H, d}), k.reshape({r1 - r0, C, H, d}), scale, logits, true);
     }
-    Tensor key_mask = keep.select(0);  // key columns follow row 0's padding
-    ops::axial_row_softmax_(logits, &key_mask, -10000.f);
+    ops::axial_row_softmax_(logits, &masks.key_columns, -10000.f);
     for (int64_t r0 = 0; r0 < R; r0 += rows) {
       const int64_t r1 = std::min(R, r0 + rows);
       Tensor xs = x.slice(r0 * C, r1 * C);
@@ -252,7 +294,7 @@ class MsaTransformer final : public Model {
     }
   }
 
-  void column_attention(const AttentionWeights& w, Tensor& x, int64_t R, int64_t C, const Tensor& keep) const {
+  void column_attention(const AttentionWeights& w, Tensor& x, int64_t R, int64_t C, const std::vector<uint8_t>& keep) const {
     const int64_t H = cfg_.heads, d = cfg_.head_dim, D = cfg_.d_model;
     if (R == 1) {  // a single row attends only to itself: out_proj(v_proj(x))
       Tensor v = w.v.apply(w.norm.apply(x));
@@ -260,37 +302,34 @@ class MsaTransformer final : public Model {
       return;
     }
     const int64_t cols = chunk(R, C, R);
-    float* xd = x.data<float>();
     for (int64_t c0 = 0; c0 < C; c0 += cols) {
       const int64_t nc = std::min(C, c0 + cols) - c0;
-      // Transpose the column block to [nc, R, D]: each column is one attention batch over rows.
-      Tensor xt = Tensor::empty({nc * R, D});
+      // The column block as [nc, R, D] (each column one attention batch over rows): a gather of
+      // the cells r * C + c, and a scatter-add of the result back to the same cells.
+      std::vector<int64_t> cells(nc * R);
       Tensor mask = Tensor::empty({nc, R}, DType::u8);
       for (int64_t c = 0; c < nc; ++c)
         for (int64_t r = 0; r < R; ++r) {
-          std::memcpy(xt.data<float>() + (c * R + r) * D, xd + (r * C + c0 + c) * D, D * sizeof(float));
-          mask.data<uint8_t>()[c * R + r] = keep.data<uint8_t>()[r * C + c0 + c];
+          cells[c * R + r] = r * C + c0 + c;
+          mask.data<uint8_t>()[c * R + r] = keep[r * C + c0 + c];
         }
-      Tensor a = w.norm.apply(xt);
+      const Tensor index = upload_ids(cells, x.device());
+      mask = mask.to(x.device());
+      Tensor a = w.norm.apply(ops::embedding(index, x));
       Tensor q = w.q.apply(a), k = w.k.apply(a), v = w.v.apply(a);
       // The kernel masks with -inf where the reference fills -10000: the same for every cell that
       // is not a pad (its own row is always a visible key).
       Tensor ctx = ops::attention(q.reshape({nc, R, H, d}), k.reshape({nc, R, H, d}), v.reshape({nc, R, H, d}),
                                   1.f / std::sqrt(static_cast<float>(d)), /*causal=*/false, &mask);
-      Tensor out = w.out.apply(ctx.reshape({nc * R, D}));
-      for (int64_t c = 0; c < nc; ++c)
-        for (int64_t r = 0; r < R; ++r) {
-          float* dst = xd + (r * C + c0 + c) * D;
-          const float* src = out.data<float>() + (c * R + r) * D;
-          for (int64_t i = 0; i < D; ++i) dst[i] += src[i];
-        }
+      ops::index_add_rows_(x, index, w.out.apply(ctx.reshape({nc * R, D})));
     }
   }
 
   MsaConfig cfg_;
   ModelInfo info_;
   int64_t params_ = 0;
-  Tensor embed_tokens_, embed_positions_, row_embedding_;
+  Tensor embed_tokens_, embed_positions_, row_embedding_;  // row_embedding_ [max_rows, D]
+  int64_t row_embedding_params_ = 0;
   BlockNorm emb_norm_before_, emb_norm_after_;
   std::vector<AxialLayer> layers_;
   RobertaLmHead head_;
@@ -307,10 +346,12 @@ bool is_msa_transformer(const Config& c) {
 }  // namespace
 
 Architecture msa_transformer_architecture() {
-  return {"msa_transformer", is_msa_transformer,
-          [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
-            return std::make_unique<MsaTransformer>(config, ckpt);
-          }};
+  Architecture a{"msa_transformer", is_msa_transformer,
+                 [](const Config& config, Checkpoint& ckpt) -> std::unique_ptr<Model> {
+                   return std::make_unique<MsaTransformer>(config, ckpt);
+                 }};
+  a.computes_on_cuda = true;
+  return a;
 }
 
 }  // namespace spindle

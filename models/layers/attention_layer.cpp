@@ -1,8 +1,9 @@
 #include "models/layers/attention_layer.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/stream_conv.h"
 
@@ -36,65 +37,61 @@ AttentionLayer::AttentionLayer(const Checkpoint& ckpt, const std::string& p, con
   out_w_ = ckpt.get(p + "out_proj.weight", {D, s.heads * s.head_dim + mlp_dim_});
   if (s.out_bias) out_b_ = ckpt.get(p + "out_proj.bias", {D});
   // inv_freq as flash-attn's RotaryEmbedding builds it, in f32: 1 / base^(2i / dim).
-  for (int64_t i = 0; i < s.rotary_dim / 2; ++i)
-    inv_freq_.push_back(1.f / std::pow(s.rotary_base, static_cast<float>(2 * i) / static_cast<float>(s.rotary_dim)));
+  if (s.rotary_dim > 0) {
+    Tensor inv_freq = Tensor::empty({s.rotary_dim / 2});
+    for (int64_t i = 0; i < s.rotary_dim / 2; ++i)
+      inv_freq.data<float>()[i] = 1.f / std::pow(s.rotary_base, static_cast<float>(2 * i) / static_cast<float>(s.rotary_dim));
+    inv_freq_ = inv_freq.to(ckpt.device());
+  }
 }
 
 AttentionState AttentionLayer::initial_state() const {
   AttentionState st;
-  if (s_.d_conv > 0) st.conv = Tensor::zeros({s_.d_conv - 1, s_.qkv_dim()});
+  const Device dev = out_w_.device();
+  if (s_.d_conv > 0) st.conv = Tensor::zeros({s_.d_conv - 1, s_.qkv_dim()}, DType::f32, dev);
+  st.k = Tensor::empty({0, s_.kv_heads, s_.head_dim}, DType::f32, dev);
+  st.v = Tensor::empty({0, s_.kv_heads, s_.head_dim}, DType::f32, dev);
   return st;
 }
 
-void AttentionLayer::apply_rotary(Tensor& q, Tensor& k, int64_t pos0) const {
-  const int64_t T = q.dim(0), hd = s_.head_dim, half = s_.rotary_dim / 2;
-  if (half == 0) return;
-  std::vector<float> cos_t(half), sin_t(half);
-  auto rotate = [&](float* x) {
-    for (int64_t i = 0; i < half; ++i) {
-      // Non-interleaved: pairs (i, i + half); interleaved: pairs (2i, 2i + 1).
-      float& a = s_.rotary_interleaved ? x[2 * i] : x[i];
-      float& b = s_.rotary_interleaved ? x[2 * i + 1] : x[i + half];
-      const float x1 = a, x2 = b;
-      a = x1 * cos_t[i] - x2 * sin_t[i];
-      b = x2 * cos_t[i] + x1 * sin_t[i];
+void AttentionLayer::append_to_cache(AttentionState& st, const Tensor& k, const Tensor& v) const {
+  const Device dev = k.device();
+  const int64_t T = k.dim(0), needed = st.positions + T;
+  if (needed > st.k.dim(0)) {
+    // Doubling keeps the total copying linear in L; the rows past `positions` are never read.
+    const int64_t capacity = std::max<int64_t>(needed, 2 * st.k.dim(0));
+    for (Tensor* cache : {&st.k, &st.v}) {
+      Tensor grown = Tensor::empty({capacity, s_.kv_heads, s_.head_dim}, DType::f32, dev);
+      copy_bytes(grown.raw(), dev, cache->raw(), dev, cache->slice(0, st.positions).nbytes());
+      *cache = grown;
     }
-  };
-  for (int64_t t = 0; t < T; ++t) {
-    for (int64_t i = 0; i < half; ++i) {
-      const float angle = static_cast<float>(pos0 + t) * inv_freq_[i];  // f32, as the reference
-      cos_t[i] = static_cast<float>(std::cos(static_cast<double>(angle)));
-      sin_t[i] = static_cast<float>(std::sin(static_cast<double>(angle)));
-    }
-    for (int64_t h = 0; h < s_.heads; ++h) rotate(q.data<float>() + (t * s_.heads + h) * hd);
-    for (int64_t h = 0; h < s_.kv_heads; ++h) rotate(k.data<float>() + (t * s_.kv_heads + h) * hd);
   }
+  copy_bytes(st.k.slice(st.positions, needed).raw(), dev, k.raw(), dev, k.nbytes());
+  copy_bytes(st.v.slice(st.positions, needed).raw(), dev, v.raw(), dev, v.nbytes());
+  st.positions = needed;
 }
 
 Tensor AttentionLayer::forward(const Tensor& u, AttentionState* state) const {
-  const int64_t T = u.dim(0), hd = s_.head_dim, H = s_.heads, Hkv = s_.kv_heads, qkv_dim = s_.qkv_dim();
+  const int64_t T = u.dim(0), hd = s_.head_dim, H = s_.heads, Hkv = s_.kv_heads;
   auto opt = [](const Tensor& t) { return t.defined() ? &t : nullptr; };
   Tensor qkv = ops::linear(u, qkv_w_, opt(qkv_b_));
   if (s_.d_conv > 0) qkv = causal_conv1d_stream(qkv, conv_w_, opt(conv_b_), state ? &state->conv : nullptr);
-  Tensor q = Tensor::empty({T, H, hd}), k = Tensor::empty({T, Hkv, hd}), v = Tensor::empty({T, Hkv, hd});
-  for (int64_t t = 0; t < T; ++t) {
-    const float* row = qkv.data<float>() + t * qkv_dim;
-    std::memcpy(q.data<float>() + t * H * hd, row, H * hd * sizeof(float));
-    std::memcpy(k.data<float>() + t * Hkv * hd, row + H * hd, Hkv * hd * sizeof(float));
-    std::memcpy(v.data<float>() + t * Hkv * hd, row + (H + Hkv) * hd, Hkv * hd * sizeof(float));
-  }
+  Tensor q = ops::columns(qkv, 0, H * hd).reshape({T, H, hd});
+  Tensor k = ops::columns(qkv, H * hd, Hkv * hd).reshape({T, Hkv, hd});
+  Tensor v = ops::columns(qkv, (H + Hkv) * hd, Hkv * hd).reshape({T, Hkv, hd});
   const int64_t pos0 = state ? state->positions : 0;
-  apply_rotary(q, k, pos0);
+  if (s_.rotary_dim > 0) {
+    ops::rotary_(q, inv_freq_, s_.rotary_dim, pos0, /*period=*/0, s_.rotary_interleaved);
+    ops::rotary_(k, inv_freq_, s_.rotary_dim, pos0, /*period=*/0, s_.rotary_interleaved);
+  }
   const float scale = s_.softmax_scale > 0.f ? s_.softmax_scale : 1.f / std::sqrt(static_cast<float>(hd));
   Tensor context;
   if (state) {
     if (!s_.causal) throw Error("attention: a bidirectional layer cannot run on a chunked stream");
-    state->k.insert(state->k.end(), k.data<float>(), k.data<float>() + k.numel());
-    state->v.insert(state->v.end(), v.data<float>(), v.data<float>() + v.numel());
-    state->positions += T;
+    append_to_cache(*state, k, v);
     const int64_t Lk = state->positions;
-    Tensor k_all = Tensor::wrap(state->k.data(), {1, Lk, Hkv, hd}, DType::f32, nullptr);
-    Tensor v_all = Tensor::wrap(state->v.data(), {1, Lk, Hkv, hd}, DType::f32, nullptr);
+    Tensor k_all = state->k.slice(0, Lk).reshape({1, Lk, Hkv, hd});
+    Tensor v_all = state->v.slice(0, Lk).reshape({1, Lk, Hkv, hd});
     context = ops::attention(q.reshape({1, T, H, hd}), k_all, v_all, scale, true);
   } else {
     context = ops::attention(q.reshape({1, T, H, hd}), k.reshape({1, T, Hkv, hd}), v.reshape({1, T, Hkv, hd}), scale,
@@ -104,14 +101,8 @@ Tensor AttentionLayer::forward(const Tensor& u, AttentionState* state) const {
   if (mlp_dim_ > 0) {  // out_proj reads [context | up * silu(gate)]
     Tensor up = ops::linear(u, up_w_, opt(up_b_)), gate = ops::linear(u, gate_w_, opt(gate_b_));
     ops::silu_(gate);
-    Tensor joined = Tensor::empty({T, H * hd + mlp_dim_});
-    for (int64_t t = 0; t < T; ++t) {
-      float* row = joined.data<float>() + t * (H * hd + mlp_dim_);
-      std::memcpy(row, context.data<float>() + t * H * hd, H * hd * sizeof(float));
-      for (int64_t c = 0; c < mlp_dim_; ++c)
-        row[H * hd + c] = up.data<float>()[t * mlp_dim_ + c] * gate.data<float>()[t * mlp_dim_ + c];
-    }
-    context = joined;
+    ops::mul_(up, gate);
+    context = ops::concat_columns(context, up);
   }
   return ops::linear(context, out_w_, opt(out_b_));
 }

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "models/checkpoint.h"
 
@@ -26,10 +25,11 @@ struct AttentionShape {
 };
 
 // Carried between chunks of a causal stream: the conv state and the keys/values seen so far
-// (this grows with L: attention, unlike the SSM layers, needs the whole past).
+// (this grows with L: attention, unlike the SSM layers, needs the whole past). All on the layer's
+// device; the caches grow geometrically, so appending a chunk copies the past O(log L) times.
 struct AttentionState {
-  Tensor conv;                 // [K-1, qkv_dim] (when d_conv > 0)
-  std::vector<float> k, v;     // [positions, kv_heads, head_dim]
+  Tensor conv;      // [K-1, qkv_dim] (when d_conv > 0)
+  Tensor k, v;      // [capacity, kv_heads, head_dim]; rows [0, positions) hold the past
   int64_t positions = 0;
 };
 
@@ -44,15 +44,15 @@ class AttentionLayer {
   const AttentionShape& shape() const { return s_; }
 
  private:
-  // Rotates q [T, heads, hd] and k [T, kv_heads, hd] in place for positions pos0 .. pos0 + T.
-  void apply_rotary(Tensor& q, Tensor& k, int64_t pos0) const;
+  // Appends k, v [T, kv_heads, hd] to the state's caches, growing them when full.
+  void append_to_cache(AttentionState& state, const Tensor& k, const Tensor& v) const;
 
   AttentionShape s_;
   int64_t mlp_dim_ = 0;
   Tensor qkv_w_, qkv_b_, up_w_, up_b_, gate_w_, gate_b_;
   Tensor conv_w_, conv_b_;
   Tensor out_w_, out_b_;
-  std::vector<float> inv_freq_;
+  Tensor inv_freq_;  // [rotary_dim / 2] on the weights' device (undefined without rotary)
 };
 
 }  // namespace spindle

@@ -26,9 +26,7 @@ Tensor GatedMlp::forward(const Tensor& x) const {
   Tensor value = ops::linear(x, value_w_, value_b_.defined() ? &value_b_ : nullptr);
   Tensor gate = ops::linear(x, gate_w_, gate_b_.defined() ? &gate_b_ : nullptr);
   ops::silu_(gate);
-  float* v = value.data<float>();
-  const float* g = gate.data<float>();
-  for (int64_t i = 0; i < value.numel(); ++i) v[i] *= g[i];
+  ops::mul_(value, gate);
   return ops::linear(value, fc2_w_, fc2_b_.defined() ? &fc2_b_ : nullptr);
 }
 

@@ -43,26 +43,28 @@ class HyenaFilter {
     Tensor hidden_;  // [L, F] otherwise
   };
   Bank bank(int64_t length) const;
-  // The "D" skip term, [(N-1)*D].
+  // The "D" skip term, [(N-1)*D], on the model's device.
   const Tensor& skip_bias() const { return bias_; }
   int64_t parameter_count() const;
 
   static constexpr size_t kCacheBytes = 64ull << 20;
 
  private:
-  // The sine MLP's output before the last projection, [L, F], computed in float64, stored as f32.
+  // The sine MLP's output before the last projection, [L, F] (ops::hyena_filter_mlp).
   Tensor hidden_features(int64_t length) const;
   // Projects hidden features onto filter rows [begin, end) and applies the decay window.
   Tensor project(const Tensor& hidden, int64_t begin, int64_t end) const;
 
   HyenaFilterShape shape_;
-  Tensor z_, t_;                      // [1, Lmax, E], [1, Lmax, 1]
-  std::vector<Tensor> weights_, biases_;  // sine MLP layers
-  Tensor freq_;                       // [1, F] shared by every Sin
-  Tensor out_weight_;                 // [(N-1)D, F]
-  Tensor deltas_;                     // [1, 1, (N-1)D]
-  Tensor bias_;                       // [(N-1)D]
-  mutable std::map<int64_t, Tensor> cache_;
+  // The weights, on the checkpoint's device (uploaded once).
+  Tensor z_, t_;                // [Lmax, E], [Lmax]
+  Tensor mlp_weights_;          // the sine MLP's Linear weights packed as ops::hyena_filter_mlp takes them
+  Tensor mlp_biases_;           // [layers, F]
+  Tensor freq_;                 // [F] shared by every Sin
+  Tensor out_weight_;           // [(N-1)D, F]
+  Tensor deltas_;               // [(N-1)D] decay rates
+  Tensor bias_;                 // [(N-1)D]
+  mutable std::map<int64_t, Tensor> cache_;  // banks per L, on the same device
   mutable std::mutex cache_mutex_;
 };
 

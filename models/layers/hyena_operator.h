@@ -5,6 +5,9 @@
 // output, channels are processed in groups. For each group the pre-norm, the projection and the
 // short conv run over L in chunks, the long convolution over the whole length, and the gated result
 // lands in y [L, D]. Peak extra memory is O(L * group) rather than O(L * 3D).
+//
+// Every step is an op of the catalogue (kernels/ops.h, the Hyena ones in kernels/ops_hyena.cpp), so
+// the layer runs on the device its checkpoint placed the weights on; residual must live there too.
 #pragma once
 
 #include "kernels/tensor.h"

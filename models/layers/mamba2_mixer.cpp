@@ -1,11 +1,8 @@
 #include "models/layers/mamba2_mixer.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "kernels/ops.h"
-#include "models/layers/gated_rms_norm.h"
 #include "models/layers/stream_conv.h"
 
 namespace spindle {
@@ -49,9 +46,11 @@ Mamba2Mixer::Mamba2Mixer(const Checkpoint& ckpt, const std::string& p, const Mam
     conv_c_b_ = cb.slice(E + G * N, conv_dim);
   }
   dt_bias_ = ckpt.get(p + "dt_bias", {H});
-  Tensor a_log = ckpt.get(p + "A_log", {H});
-  A_ = Tensor::empty({H});
-  for (int64_t h = 0; h < H; ++h) A_.data<float>()[h] = -std::exp(a_log.data<float>()[h]);
+  // A = -exp(A_log) on the host while loading (get_host may borrow the mapped file: a new
+  // tensor takes the result), then uploaded with the other weights.
+  Tensor a_log = ckpt.get_host(p + "A_log", {H}), A = Tensor::empty({H});
+  for (int64_t h = 0; h < H; ++h) A.data<float>()[h] = -std::exp(a_log.data<float>()[h]);
+  A_ = A.to(ckpt.device());
   // D is per head by default; mamba_ssm's D_has_hdim stores one value per channel.
   const TensorEntry& d_entry = ckpt.entry(p + "D");
   d_per_channel_ = d_entry.shape.size() == 1 && d_entry.shape[0] == E && E != H;
@@ -63,8 +62,10 @@ Mamba2Mixer::Mamba2Mixer(const Checkpoint& ckpt, const std::string& p, const Mam
 
 Mamba2State Mamba2Mixer::initial_state() const {
   const int64_t K = s_.d_conv, GN = s_.n_groups * s_.d_state;
-  return {Tensor::zeros({K - 1, s_.d_ssm}), Tensor::zeros({K - 1, GN}), Tensor::zeros({K - 1, GN}),
-          Tensor::zeros({1, s_.heads(), s_.head_dim, s_.d_state})};
+  const Device dev = A_.device();
+  return {Tensor::zeros({K - 1, s_.d_ssm}, DType::f32, dev), Tensor::zeros({K - 1, GN}, DType::f32, dev),
+          Tensor::zeros({K - 1, GN}, DType::f32, dev),
+          Tensor::zeros({1, s_.heads(), s_.head_dim, s_.d_state}, DType::f32, dev)};
 }
 
 Tensor Mamba2Mixer::forward(const Tensor& u, Mamba2State* state) const {
@@ -79,15 +80,7 @@ Tensor Mamba2Mixer::forward(const Tensor& u, Mamba2State* state) const {
   Tensor B = conv_silu(b_w_, b_b_, conv_b_w_, conv_b_b_, state ? &state->conv_b : nullptr);
   Tensor C = conv_silu(c_w_, c_b_, conv_c_w_, conv_c_b_, state ? &state->conv_c : nullptr);
   Tensor dt = ops::linear(u, dt_w_, opt(dt_b_in_));
-  {
-    float* d = dt.data<float>();
-    const float* bias = dt_bias_.data<float>();
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t h = 0; h < H; ++h) d[t * H + h] += bias[h];
-    ops::softplus_(dt);
-    if (s_.dt_min > 0.f || std::isfinite(s_.dt_max))
-      for (int64_t i = 0; i < T * H; ++i) d[i] = std::clamp(d[i], s_.dt_min, s_.dt_max);
-  }
+  ops::dt_softplus_(dt, dt_bias_, s_.dt_min, s_.dt_max);
   const Tensor* d_head = d_per_channel_ ? nullptr : &D_;
   Tensor* ssm = state ? &state->ssm : nullptr;
   Tensor xs = x.reshape({1, T, H, P}), dts = dt.reshape({1, T, H});
@@ -95,33 +88,20 @@ Tensor Mamba2Mixer::forward(const Tensor& u, Mamba2State* state) const {
   Tensor y = (sequential_ ? ops::ssd_scan_sequential(xs, dts, A_, Bs, Cs, d_head, ssm)
                           : ops::ssd_scan(xs, dts, A_, Bs, Cs, d_head, ssm, s_.chunk))
                  .reshape({T, E});
-  if (d_per_channel_) {
-    float* yd = y.data<float>();
-    const float* xd = x.data<float>();
-    const float* dd = D_.data<float>();
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t c = 0; c < E; ++c) yd[t * E + c] += dd[c] * xd[t * E + c];
-  }
+  if (d_per_channel_) ops::add_scaled_columns_(y, x, D_);
   Tensor z = ops::linear(u, z_w_, opt(z_b_));
   if (s_.rmsnorm) {
-    y = gated_rms_norm(y, &z, norm_w_, E / G, s_.norm_eps, s_.norm_before_gate);
+    y = ops::gated_rms_norm(y, &z, norm_w_, E / G, s_.norm_eps, s_.norm_before_gate);
   } else {
     ops::silu_(z);
-    float* yd = y.data<float>();
-    const float* zd = z.data<float>();
-    for (int64_t i = 0; i < T * E; ++i) yd[i] *= zd[i];
+    ops::mul_(y, z);
   }
   if (d_mlp_ > 0) {  // the parallel gated MLP: out_proj reads [x0 * silu(z0) | y]
     Tensor z0 = ops::linear(u, z0_w_, opt(z0_b_));
     Tensor x0 = ops::linear(u, x0_w_, opt(x0_b_));
     ops::silu_(z0);
-    Tensor joined = Tensor::empty({T, d_mlp_ + E});
-    float* j = joined.data<float>();
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t c = 0; c < d_mlp_; ++c) j[t * (d_mlp_ + E) + c] = x0.data<float>()[t * d_mlp_ + c] * z0.data<float>()[t * d_mlp_ + c];
-      std::memcpy(j + t * (d_mlp_ + E) + d_mlp_, y.data<float>() + t * E, E * sizeof(float));
-    }
-    y = joined;
+    ops::mul_(x0, z0);
+    y = ops::concat_columns(x0, y);
   }
   return ops::linear(y, out_w_, opt(out_b_));
 }

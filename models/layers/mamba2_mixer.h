@@ -1,8 +1,8 @@
 // The Mamba2 mixer (MODELS.md 3): in_proj -> [z0 | x0 | z | xBC | dt] (z0/x0: an optional gated MLP
 // of width d_mlp, inferred from in_proj's rows), causal conv + SiLU on xBC, SSD scan over heads
-// (chunked, ops::ssd_scan), grouped gated RMSNorm, out_proj. Keys under `prefix`: in_proj.weight
-// (+bias), conv1d.weight [conv_dim, 1, K] (+bias), dt_bias [H], A_log [H], D [H] (or [d_ssm]),
-// norm.weight [d_ssm] (when rmsnorm), out_proj.weight [D, d_mlp + d_ssm] (+bias).
+// (chunked, ops::ssd_scan), grouped gated RMSNorm (ops::gated_rms_norm), out_proj. Keys under
+// `prefix`: in_proj.weight (+bias), conv1d.weight [conv_dim, 1, K] (+bias), dt_bias [H], A_log [H],
+// D [H] (or [d_ssm]), norm.weight [d_ssm] (when rmsnorm), out_proj.weight [D, d_mlp + d_ssm] (+bias).
 #pragma once
 
 #include <limits>
@@ -21,6 +21,7 @@ struct Mamba2MixerShape {
   int64_t heads() const { return d_ssm / head_dim; }
 };
 
+// What a chunked run carries between chunks (as MambaState), on the mixer's device.
 struct Mamba2State {
   Tensor conv_x, conv_b, conv_c;  // [K-1, d_ssm], [K-1, G N], [K-1, G N]
   Tensor ssm;                     // [1, H, P, N]

@@ -26,15 +26,19 @@ MambaMixer::MambaMixer(const Checkpoint& ckpt, const std::string& p, const Mamba
   c_w_ = xp.slice(R + N, R + 2 * N);
   dt_w_ = ckpt.get(p + "dt_proj.weight", {E, R});
   dt_b_ = ckpt.get(p + "dt_proj.bias", {E});
-  Tensor a_log = ckpt.get(p + "A_log", {E, N});
-  A_ = Tensor::empty({E, N});
-  for (int64_t i = 0; i < E * N; ++i) A_.data<float>()[i] = -std::exp(a_log.data<float>()[i]);
+  // A = -exp(A_log), once on the host while loading, then uploaded with the other weights.
+  // (get_host may borrow the mapped file, so the result goes to a tensor of its own.)
+  Tensor a_log = ckpt.get_host(p + "A_log", {E, N}), A = Tensor::empty({E, N});
+  for (int64_t i = 0; i < E * N; ++i) A.data<float>()[i] = -std::exp(a_log.data<float>()[i]);
+  A_ = A.to(ckpt.device());
   D_ = ckpt.get(p + "D", {E});
   out_w_ = ckpt.get(p + "out_proj.weight", {D, E});
 }
 
 MambaState MambaMixer::initial_state() const {
-  return {Tensor::zeros({shape_.d_conv - 1, shape_.d_inner}), Tensor::zeros({1, shape_.d_inner, shape_.d_state})};
+  const Device dev = A_.device();
+  return {Tensor::zeros({shape_.d_conv - 1, shape_.d_inner}, DType::f32, dev),
+          Tensor::zeros({1, shape_.d_inner, shape_.d_state}, DType::f32, dev)};
 }
 
 Tensor MambaMixer::forward(const Tensor& u, MambaState* state) const {

@@ -17,7 +17,8 @@ struct MambaMixerShape {
   bool conv_bias = true;
 };
 
-// What a chunked run carries from one chunk to the next; its size does not depend on L.
+// What a chunked run carries from one chunk to the next; its size does not depend on L. On the
+// mixer's device.
 struct MambaState {
   Tensor conv;  // [K-1, d_in]: the last K-1 conv inputs
   Tensor ssm;   // [1, d_in, N]

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "kernels/backend.h"
 #include "kernels/io/npy.h"
 #include "models/checkpoint.h"
 #include "models/embedder.h"
@@ -225,4 +226,30 @@ TEST_F(EmbedProteinCli, InitRandomEsm2WritesTheRealLayout) {
           .exit_code,
       0);
   EXPECT_EQ(run_spindle("model init-random --heads 4 -o " + temp_dir() + "/y").exit_code, 2);
+}
+
+// --precision bf16 stores the matrix weights in bf16 (f32 accumulation): the vectors stay within
+// the bf16 budget of the f32 run. --device cuda without a GPU is a machine fact (exit 1), a
+// misspelt device or precision a usage error (exit 2); none leaves output behind.
+TEST_F(EmbedProteinCli, DeviceAndPrecisionOptions) {
+  const std::string dir = temp_dir(), out = temp_dir();
+  const std::string fasta = write_proteins(dir);
+  ASSERT_EQ(run_spindle(embed(fasta + " -o " + out + "/f32.npy -t 2 --device cpu")).exit_code, 0);
+  auto r = run_spindle(embed(fasta + " -o " + out + "/bf16.npy -t 2 --precision bf16"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double diff = relative_diff(read_npy(out + "/bf16.npy"), read_npy(out + "/f32.npy"));
+  EXPECT_LE(diff, 1e-2);
+  EXPECT_GT(diff, 0.0);  // the weights really were rounded
+  std::printf("[bf16] embed --precision bf16 vs f32: relative difference %.2e\n", diff);
+
+  const std::string clean = temp_dir();
+  const std::string args = fasta + " -o " + clean + "/e.npy";
+  if (!cuda_available()) expect_error_line(run_spindle(embed(args + " --device cuda")), "--device cuda: no usable GPU", 1);
+  expect_error_line(run_spindle(embed(args + " --device gpu")), "--device must be auto, cpu or cuda", 2);
+  expect_error_line(run_spindle(embed(args + " --precision fp8")), "--precision must be f32 or bf16", 2);
+  expect_only_files(clean, {});
+  if (!cuda_available())
+    expect_error_line(run_spindle("model forward " + model_dir() + " --ids " + dir + "/none.npy --logits " + clean +
+                                  "/l.npy --device cuda"),
+                      "--device cuda: no usable GPU", 1);
 }

@@ -458,8 +458,207 @@ std::map<Op, OpCase> make_cases() {
     return relative_error(ops::axial_row_apply(probs.to(dev), v.to(dev)), expected);
   }};
   // ---- Hyena operator and filter cases ----
+  // Pre-norm statistics per row, (mean, 1/sqrt(var + eps)) pairs.
+  cases[Op::hyena_prenorm_stats] = {[](Device dev) {
+    const int64_t rows = 33, cols = 257;
+    Tensor x = random({rows, cols}, 131, -3.f, 5.f);
+    Ref expected(rows * 2);
+    for (int64_t r = 0; r < rows; ++r) {
+      double mean = 0, var = 0;
+      for (int64_t c = 0; c < cols; ++c) mean += at(x, r * cols + c) / cols;
+      for (int64_t c = 0; c < cols; ++c) var += (at(x, r * cols + c) - mean) * (at(x, r * cols + c) - mean) / cols;
+      expected[2 * r] = mean;
+      expected[2 * r + 1] = 1 / std::sqrt(var + 1e-5);
+    }
+    return relative_error(ops::hyena_prenorm_stats(x.to(dev), 1e-5f), expected);
+  }};
+  cases[Op::hyena_prenorm_apply] = {[](Device dev) {
+    const int64_t rows = 33, cols = 257;
+    Tensor x = random({rows, cols}, 132, -3.f, 5.f), w = random({cols}, 133), b = random({cols}, 134);
+    Tensor stats = random({rows, 2}, 135, 0.2f, 1.5f);  // any (mean, inv_std) pairs
+    Ref expected(x.numel());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        expected[r * cols + c] = (at(x, r * cols + c) - at(stats, 2 * r)) * at(stats, 2 * r + 1) * at(w, c) + at(b, c);
+    Tensor out = Tensor::empty(x.shape(), DType::f32, dev);
+    ops::hyena_prenorm_apply(x.to(dev), stats.to(dev), w.to(dev), b.to(dev), out);
+    return relative_error(out, expected);
+  }};
+  // Short causal conv of position-major x [L, C], written channel-major [C, L].
+  cases[Op::hyena_short_conv_transpose] = {[](Device dev) {
+    const int64_t L = 150, C = 24, K = 3;
+    Tensor x = random({L, C}, 136), w = random({C, K}, 137), b = random({C}, 138);
+    Ref expected(L * C);
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t t = 0; t < L; ++t) {
+        double acc = at(b, c);
+        for (int64_t j = 0; j < K; ++j)
+          if (t - K + 1 + j >= 0) acc += at(w, c * K + j) * at(x, (t - K + 1 + j) * C + c);
+        expected[c * L + t] = acc;
+      }
+    Tensor out = Tensor::empty({C, L}, DType::f32, dev);
+    ops::hyena_short_conv_transpose(x.to(dev), w.to(dev), b.to(dev), out);
+    return relative_error(out, expected);
+  }};
+  cases[Op::hyena_conv_skip] = {[](Device dev) {
+    const int64_t R = 5, L = 301;
+    Tensor v = random({R, L}, 139), conv = random({R, L}, 140), skip = random({R}, 141);
+    Ref expected(v.numel());
+    for (int64_t i = 0; i < v.numel(); ++i) expected[i] = at(conv, i) + at(skip, i / L) * at(v, i);
+    Tensor out = v.to(dev);
+    ops::hyena_conv_skip_(out, conv.to(dev), skip.to(dev));
+    return relative_error(out, expected);
+  }};
+  // Gated, transposed into columns [col0, col0 + C) of y; the other columns must stay as they were.
+  cases[Op::hyena_gate_transpose] = {[](Device dev) {
+    const int64_t C = 6, L = 77, D = 20, col0 = 8;
+    Tensor v = random({C, L}, 142), gate = random({C, L}, 143), y0 = random({L, D}, 144);
+    Ref expected(y0.numel());
+    for (int64_t i = 0; i < y0.numel(); ++i) expected[i] = at(y0, i);
+    for (int64_t t = 0; t < L; ++t)
+      for (int64_t c = 0; c < C; ++c) expected[t * D + col0 + c] = at(v, c * L + t) * at(gate, c * L + t);
+    Tensor y = y0.to(dev);
+    ops::hyena_gate_transpose(v.to(dev), gate.to(dev), y, col0);
+    return relative_error(y, expected);
+  }};
+  // The filter's sine MLP: 3 Linear layers, each followed by sin(freq * .), in float64.
+  cases[Op::hyena_filter_mlp] = {[](Device dev) {
+    const int64_t L = 37, E = 5, F = 16, layers = 3;
+    Tensor z = random({L, E}, 145, -1.f, 1.f), weights = random({F * E + (layers - 1) * F * F}, 146, -0.5f, 0.5f);
+    Tensor biases = random({layers, F}, 147, -0.5f, 0.5f), freq = random({F}, 148, 1.f, 10.f);
+    Ref expected(L * F);
+    for (int64_t n = 0; n < L; ++n) {
+      Ref input(z.data<float>() + n * E, z.data<float>() + (n + 1) * E), output(F);
+      for (int64_t l = 0; l < layers; ++l) {
+        const int64_t in = l == 0 ? E : F, offset = l == 0 ? 0 : F * E + (l - 1) * F * F;
+        for (int64_t o = 0; o < F; ++o) {
+          double acc = at(biases, l * F + o);
+          for (int64_t i = 0; i < in; ++i) acc += at(weights, offset + o * in + i) * input[i];
+          output[o] = std::sin(at(freq, o) * acc);
+        }
+        input = output;
+      }
+      for (int64_t o = 0; o < F; ++o) expected[n * F + o] = input[o];
+    }
+    return relative_error(ops::hyena_filter_mlp(z.to(dev), weights.to(dev), biases.to(dev), freq.to(dev)), expected);
+  }};
+  // The last projection with the decay window; L spans several of the CPU kernel's column chunks.
+  cases[Op::hyena_filter_project] = {[](Device dev) {
+    const int64_t L = 4500, F = 16, R = 5;
+    const double shift = 0.05;
+    Tensor hidden = random({L, F}, 149, -1.f, 1.f), w = random({R, F}, 150), rate = random({R}, 151, -3.f, 3.f);
+    Tensor t = Tensor::empty({L});
+    for (int64_t i = 0; i < L; ++i) t.data<float>()[i] = static_cast<float>(i) / (L - 1);
+    Ref expected(R * L);
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t i = 0; i < L; ++i) {
+        double dot = 0;
+        for (int64_t f = 0; f < F; ++f) dot += at(w, r * F + f) * at(hidden, i * F + f);
+        expected[r * L + i] = dot * (std::exp(-at(t, i) * std::abs(at(rate, r))) + shift);
+      }
+    return relative_error(ops::hyena_filter_project(hidden.to(dev), w.to(dev), rate.to(dev), t.to(dev), shift),
+                          expected);
+  }};
   // ---- Mamba family, hybrid attention layer, Caduceus cases ----
+  cases[Op::gated_rms_norm] = {[](Device dev) {
+    const int64_t rows = 9, cols = 96, group = 32;
+    Tensor y = random({rows, cols}, 131, -3.f, 4.f), z = random({rows, cols}, 132, -6.f, 6.f), w = random({cols}, 133);
+    double worst = 0;
+    for (int variant = 0; variant < 3; ++variant) {  // gate before the norm, after it, no gate
+      const bool gated = variant < 2, before = variant == 1;
+      auto silu = [&](int64_t i) { return at(z, i) / (1 + std::exp(-at(z, i))); };
+      Ref expected(y.numel());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t g0 = 0; g0 < cols; g0 += group) {
+          double sq = 0;
+          for (int64_t c = 0; c < group; ++c) {
+            const int64_t i = r * cols + g0 + c;
+            const double v = at(y, i) * (gated && !before ? silu(i) : 1.0);
+            sq += v * v;
+          }
+          const double inv = 1 / std::sqrt(sq / group + 1e-5);
+          for (int64_t c = 0; c < group; ++c) {
+            const int64_t i = r * cols + g0 + c;
+            expected[i] = at(y, i) * (gated && !before ? silu(i) : 1.0) * inv * at(w, g0 + c) * (before ? silu(i) : 1.0);
+          }
+        }
+      Tensor zd = z.to(dev);
+      Tensor out = ops::gated_rms_norm(y.to(dev), gated ? &zd : nullptr, w.to(dev), group, 1e-5f, before);
+      worst = std::max(worst, relative_error(out, expected));
+    }
+    return worst;
+  }};
+  cases[Op::copy_columns] = {[](Device dev) {
+    const int64_t rows = 7, a_cols = 20, b_cols = 15;
+    Tensor a = random({rows, a_cols}, 141), b = random({rows, b_cols}, 142);
+    // columns, concat, and an accumulating copy into the middle of b: [5, 14) += a[:, 3:12].
+    Ref cols_ref, concat_ref, acc_ref;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 3; c < 12; ++c) cols_ref.push_back(at(a, r * a_cols + c));
+      for (int64_t c = 0; c < a_cols; ++c) concat_ref.push_back(at(a, r * a_cols + c));
+      for (int64_t c = 0; c < b_cols; ++c) concat_ref.push_back(at(b, r * b_cols + c));
+      for (int64_t c = 0; c < b_cols; ++c)
+        acc_ref.push_back(at(b, r * b_cols + c) + (c >= 5 && c < 14 ? at(a, r * a_cols + c - 2) : 0.0));
+    }
+    Tensor ad = a.to(dev), bd = b.to(dev);
+    double worst = relative_error(ops::columns(ad, 3, 9), cols_ref);
+    worst = std::max(worst, relative_error(ops::concat_columns(ad, bd), concat_ref));
+    Tensor acc = bd.clone();
+    ops::copy_columns_(ad, 3, 9, acc, 5, /*accumulate=*/true);
+    return std::max(worst, relative_error(acc, acc_ref));
+  }};
+  cases[Op::flip] = {[](Device dev) {
+    const int64_t rows = 13, cols = 11;
+    Tensor x = random({rows, cols}, 151);
+    double worst = 0;
+    for (int mode = 0; mode < 4; ++mode) {
+      const bool fr = mode & 1, fc = mode & 2;
+      Ref expected(x.numel());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          expected[r * cols + c] = at(x, (fr ? rows - 1 - r : r) * cols + (fc ? cols - 1 - c : c));
+      worst = std::max(worst, relative_error(ops::flip(x.to(dev), fr, fc), expected));
+    }
+    return worst;
+  }};
+  cases[Op::dt_softplus] = {[](Device dev) {
+    const int64_t rows = 300, cols = 8;
+    Tensor dt = random({rows, cols}, 161, -30.f, 30.f), bias = random({cols}, 162, -3.f, 3.f);
+    double worst = 0;
+    for (auto [lo, hi] : {std::pair<float, float>{0.f, INFINITY}, {0.01f, 5.f}}) {
+      Ref expected(dt.numel());
+      for (int64_t i = 0; i < dt.numel(); ++i) {
+        const double v = at(dt, i) + at(bias, i % cols), sp = v > 20 ? v : std::log1p(std::exp(v));
+        expected[i] = std::clamp(sp, double(lo), double(hi));
+      }
+      Tensor out = dt.to(dev).clone();
+      ops::dt_softplus_(out, bias.to(dev), lo, hi);
+      worst = std::max(worst, relative_error(out, expected));
+    }
+    return worst;
+  }};
+  cases[Op::add_scaled_columns] = {[](Device dev) {
+    const int64_t rows = 301, cols = 67;
+    Tensor y = random({rows, cols}, 171), x = random({rows, cols}, 172), s = random({cols}, 173);
+    Ref expected(y.numel());
+    for (int64_t i = 0; i < y.numel(); ++i) expected[i] = at(y, i) + at(s, i % cols) * at(x, i);
+    Tensor out = y.to(dev).clone();
+    ops::add_scaled_columns_(out, x.to(dev), s.to(dev));
+    return relative_error(out, expected);
+  }};
   // ---- MSA Transformer cases ----
+  cases[Op::index_add_rows] = {[](Device dev) {
+    const int64_t rows = 40, cols = 33, n = 17;
+    Tensor x = random({rows, cols}, 131), src = random({n, cols}, 132), index = Tensor::empty({n}, DType::i64);
+    for (int64_t i = 0; i < n; ++i) index.data<int64_t>()[i] = (i * 7 + 3) % rows;  // distinct: 7 and 40 coprime
+    Ref expected(x.numel());
+    for (int64_t i = 0; i < x.numel(); ++i) expected[i] = at(x, i);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t c = 0; c < cols; ++c) expected[index.data<int64_t>()[i] * cols + c] += at(src, i * cols + c);
+    Tensor out = x.to(dev);
+    ops::index_add_rows_(out, index.to(dev), src.to(dev));
+    return relative_error(out, expected);
+  }};
   return cases;
 }
 

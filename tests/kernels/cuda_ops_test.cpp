@@ -70,9 +70,17 @@ TEST(CudaBackend, CpuOpsStillRunWhenCudaIsCompiledIn) {
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(conv[i], (std::vector<double>{1, 3, 5})[i], 1e-5);
 }
 
-TEST(CudaBackend, DeviceCudaWithoutGpuIsAUsageError) {
+// No GPU is a fact about the machine, not a misuse of the command line: exit 1, not 2.
+TEST(CudaBackend, DeviceCudaWithoutGpuIsAnErrorNotAUsageError) {
   if (cuda_available()) GTEST_SKIP() << "a GPU is visible: " << cuda_device_summary();
-  EXPECT_THROW(resolve_device("cuda"), UsageError);
+  try {
+    resolve_device("cuda");
+    FAIL() << "--device cuda resolved without a GPU";
+  } catch (const UsageError& e) {
+    FAIL() << "a usage error (exit 2): " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no usable GPU"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(resolve_device("auto"), Device::cpu);
   EXPECT_EQ(resolve_device("cpu"), Device::cpu);
   EXPECT_THROW(resolve_device("gpu"), UsageError);

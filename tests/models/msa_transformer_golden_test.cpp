@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "kernels/backend.h"
 #include "models/checkpoint.h"
 #include "models/safetensors_writer.h"
 #include "models/tokenizer.h"
@@ -117,4 +118,17 @@ TEST(MsaTransformerGolden, RawFairEsmNamesAreMapped) {
   });
   auto model = load_model(dir);
   expect_golden(*model, "short", false);
+}
+
+// The same goldens with the weights on the GPU and every op on the CUDA kernels (chunked too).
+TEST(MsaTransformerGolden, MatchesReferenceOnCuda) {
+  SPINDLE_REQUIRE_SHARED();
+  if (!cuda_available()) GTEST_SKIP() << "no GPU visible (" << cuda_device_summary() << ")";
+  LoadOptions cuda;
+  cuda.device = Device::cuda;
+  auto model = load_model(test::golden_dir(kGolden), cuda);
+  expect_golden(*model, "short", true);
+  expect_golden(*model, "long", false);
+  auto chunked = load_model(copy_model([](nlohmann::json& c) { c["max_tokens_per_msa"] = 100; }), cuda);
+  expect_golden(*chunked, "long", false);
 }
