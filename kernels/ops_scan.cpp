@@ -91,7 +91,9 @@ Tensor ssd_scan_sequential(const Tensor& x, const Tensor& dt, const Tensor& A, c
   return y;
 }
 
-Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal, const Tensor* key_mask) {
+// Checks q, k, v and the mask and fills the kernel parameters (out allocated on q's device).
+static AttentionParams attention_params(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal,
+                                        const Tensor* key_mask, Tensor& out) {
   const Shape qs = batched(q, 4), ks = batched(k, 4);
   const char* op = "attention";
   const Device dev = q.device();
@@ -102,14 +104,32 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale,
     throw Error("attention: k " + shape_str(k.shape()) + " does not fit q " + shape_str(q.shape()) +
                 " (batch, head_dim, heads % kv_heads)");
   if (key_mask) require(*key_mask, dev, op, "key_mask", {qs[0], ks[1]}, DType::u8);
-  Tensor out = Tensor::empty(q.shape(), DType::f32, dev);
+  out = Tensor::empty(q.shape(), DType::f32, dev);
   AttentionParams p;
   p.batch = qs[0], p.q_len = qs[1], p.k_len = ks[1], p.heads = qs[2], p.kv_heads = ks[2], p.head_dim = qs[3];
   p.scale = scale, p.causal = causal;
   p.q = q.data<float>(), p.k = k.data<float>(), p.v = v.data<float>();
   p.key_mask = key_mask ? key_mask->data<uint8_t>() : nullptr;
   p.out = out.data<float>();
-  if (p.q_len > 0 && p.batch > 0) SPINDLE_KERNEL(attention, DType::f32, dev)(p);
+  return p;
+}
+
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal, const Tensor* key_mask) {
+  Tensor out;
+  const AttentionParams p = attention_params(q, k, v, scale, causal, key_mask, out);
+  if (p.q_len > 0 && p.batch > 0) SPINDLE_KERNEL(attention, DType::f32, q.device())(p);
+  return out;
+}
+
+bool supports_bf16_attention(Device device, int64_t head_dim) {
+  return (head_dim == 64 || head_dim == 128) && supports_op(Op::attention_tensor_cores, {DType::bf16}, device);
+}
+
+Tensor attention_bf16(const Tensor& q, const Tensor& k, const Tensor& v, float scale, bool causal,
+                      const Tensor* key_mask) {
+  Tensor out;
+  const AttentionParams p = attention_params(q, k, v, scale, causal, key_mask, out);
+  if (p.q_len > 0 && p.batch > 0) SPINDLE_KERNEL(attention_tensor_cores, DType::bf16, q.device())(p);
   return out;
 }
 

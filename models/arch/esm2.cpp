@@ -235,8 +235,12 @@ class Esm final : public Model {
       rotary_.apply(qr, L);
       rotary_.apply(kr, L);
     }
-    Tensor ctx = ops::attention(q.reshape({B, L, H, d}), k.reshape({B, L, H, d}), v.reshape({B, L, H, d}), 1.f,
-                                /*causal=*/false, &key_mask);
+    // bf16 weights ask for the mixed-precision path; its attention exists on the GPU (tensor cores),
+    // so on the CPU attention stays f32 while the GEMMs take bf16.
+    const bool bf16 = l.q.weight.dtype() == DType::bf16 && ops::supports_bf16_attention(x.device(), d);
+    Tensor ctx = (bf16 ? ops::attention_bf16 : ops::attention)(q.reshape({B, L, H, d}), k.reshape({B, L, H, d}),
+                                                                v.reshape({B, L, H, d}), 1.f, /*causal=*/false,
+                                                                &key_mask);
     l.out.apply_into(ctx.reshape({B * L, H * d}), x, 1.f);
     l.ffn.forward_add(x);
   }
