@@ -44,8 +44,8 @@ cmake -S "$repo" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DSPIN
   > "$build/configure.log" 2>&1 || { tail -30 "$build/configure.log"; exit 1; }
 grep -E "CUDA backend" "$build/configure.log"
 
-stamp "build test_kernels bench_core_gpu"
-timeout 330 cmake --build "$build" -j "$(nproc)" --target test_kernels bench_core_gpu > "$build/build.log" 2>&1
+stamp "build test_kernels test_models bench_core_gpu"
+timeout 330 cmake --build "$build" -j "$(nproc)" --target test_kernels test_models bench_core_gpu > "$build/build.log" 2>&1
 rc=$?
 grep -E "error|warning: " "$build/build.log" | head -40
 if [[ $rc -ne 0 ]]; then tail -40 "$build/build.log"; stamp "build FAILED ($rc)"; exit 1; fi
@@ -54,6 +54,13 @@ stamp "kernel tests (CUDA twins vs CPU)"
 timeout 120 "$build/test_kernels" --gtest_brief=1 2>&1 | tail -60
 test_rc=${PIPESTATUS[0]}
 stamp "kernel tests exit $test_rc"
+
+# Whole models on the CUDA kernels: against the CPU on random weights (always), and against the
+# float64 goldens when ../shared/golden was carried in as build-deps/shared/golden.
+stamp "model tests on CUDA"
+[[ -d "$repo/build-deps/shared/golden" ]] && export SPINDLE_SHARED="$repo/build-deps/shared"
+timeout 120 "$build/test_models" --gtest_brief=1 --gtest_filter='*Cuda*:*OnCuda*' 2>&1 | tail -40
+stamp "model tests exit ${PIPESTATUS[0]}"
 
 stamp "bench_core_gpu ${1:-}"
 timeout 180 "$build/bench_core_gpu" "${1:-}"

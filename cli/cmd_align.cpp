@@ -9,7 +9,7 @@
 #include "cli/shard.h"
 #include "genomics/align_run.h"
 #include "genomics/long_read_aligner.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle::cli {
 namespace {

@@ -12,7 +12,7 @@
 #include "cli/shard.h"
 #include "genomics/embed_run.h"
 #include "kernels/backend.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "cli/command.h"
 #include "cli/device_options.h"
 #include "cli/report.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/forward_run.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"

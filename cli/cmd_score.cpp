@@ -8,7 +8,7 @@
 #include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "proteins/score_run.h"
 
 namespace spindle::cli {

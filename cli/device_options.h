@@ -8,7 +8,7 @@
 #include <string>
 
 #include "kernels/backend.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/run_context.h"
 
 namespace spindle::cli {

@@ -17,7 +17,7 @@
 
 #include "cli/command.h"
 #include "kernels/backend.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/registry.h"
 
 namespace spindle::cli {

@@ -5,7 +5,7 @@
 #include "genomics/long_read_aligner.h"
 #include "genomics/model_encoder.h"
 #include "kernels/backend.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/parallel_for.h"
 
 namespace spindle {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/parallel_for.h"
 #include "models/sequence.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "genomics/kmers.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 namespace {

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "genomics/fastx_reader.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/io/npy.h"
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 #include "kernels/parallel_for.h"
 #include "models/registry.h"
 #include "models/safetensors_writer.h"

@@ -6,7 +6,7 @@
 
 #include "genomics/kmers.h"
 #include "genomics/model_encoder.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/parallel_for.h"
 
 namespace spindle {

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 namespace {

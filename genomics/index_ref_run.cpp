@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "genomics/model_encoder.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

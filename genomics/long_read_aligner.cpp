@@ -5,7 +5,7 @@
 
 #include "genomics/banded_align.h"
 #include "genomics/minimizers.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/sequence.h"
 
 namespace spindle {

@@ -10,9 +10,9 @@
 #include <memory>
 
 #include "genomics/minimizers.h"
-#include "index/file_checksum.h"
-#include "kernels/error.h"
-#include "kernels/io/output_file.h"
+#include "base/file_checksum.h"
+#include "base/error.h"
+#include "base/output_file.h"
 
 namespace spindle {
 namespace {

@@ -13,9 +13,9 @@
 #include "genomics/fastx_reader.h"
 #include "genomics/kmers.h"
 #include "genomics/reference.h"
-#include "index/file_checksum.h"
-#include "kernels/error.h"
-#include "kernels/io/output_file.h"
+#include "base/file_checksum.h"
+#include "base/error.h"
+#include "base/output_file.h"
 
 namespace spindle {
 namespace {

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "genomics/fastx_reader.h"
-#include "kernels/error.h"
-#include "kernels/io/json_number.h"
-#include "kernels/io/output_file.h"
+#include "base/error.h"
+#include "base/json_number.h"
+#include "base/output_file.h"
 #include "models/sequence.h"
 
 namespace spindle {

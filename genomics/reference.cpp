@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "genomics/fastx_reader.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

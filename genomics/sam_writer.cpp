@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "genomics/fastx_reader.h"
-#include "kernels/error.h"
-#include "kernels/io/output_file.h"
+#include "base/error.h"
+#include "base/output_file.h"
 #include "models/sequence.h"
 
 namespace spindle {

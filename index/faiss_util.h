@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace faiss {
 struct Index;

@@ -13,7 +13,7 @@
 #include <limits>
 #include <memory>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/ops.h"
 #include "kernels/parallel_for.h"
 

@@ -6,8 +6,8 @@
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
-#include "kernels/error.h"
-#include "kernels/io/json_number.h"
+#include "base/error.h"
+#include "base/json_number.h"
 
 namespace spindle::detail {
 

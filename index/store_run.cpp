@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "index/vector_store.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/io/npy.h"
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 
 namespace spindle {
 namespace {

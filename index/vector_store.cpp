@@ -26,11 +26,11 @@
 #include <sstream>
 
 #include "index/faiss_util.h"
-#include "index/file_checksum.h"
+#include "base/file_checksum.h"
 #include "index/int8_flat.h"
 #include "index/manifest.h"
 #include "index/simd_flat_storage.h"
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 
 namespace spindle {
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "kernels/io/json_number.h"
-#include "kernels/io/mapped_file.h"
+#include "base/json_number.h"
+#include "base/mapped_file.h"
 
 namespace fs = std::filesystem;
 

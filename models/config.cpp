@@ -6,8 +6,8 @@
 #include <limits>
 #include <sstream>
 
-#include "kernels/error.h"
-#include "kernels/io/json_number.h"
+#include "base/error.h"
+#include "base/json_number.h"
 
 namespace spindle {
 

@@ -3,9 +3,9 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/io/npy.h"
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 #include "models/registry.h"
 
 namespace spindle {

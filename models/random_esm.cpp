@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 #include "models/safetensors_writer.h"
 
 namespace spindle {

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "kernels/backend.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

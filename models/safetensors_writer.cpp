@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 
 namespace spindle {
 

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 #include "kernels/tensor.h"
 
 namespace spindle {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

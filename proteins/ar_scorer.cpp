@@ -9,7 +9,7 @@
 #include <random>
 #include <cstring>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/tokenizer.h"
 #include "proteins/lm_scorer_detail.h"
 

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

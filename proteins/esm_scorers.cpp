@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/tokenizer.h"
 #include "proteins/lm_scorer_detail.h"
 

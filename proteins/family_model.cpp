@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "kernels/error.h"
-#include "kernels/io/output_file.h"
-#include "kernels/io/json_number.h"
+#include "base/error.h"
+#include "base/output_file.h"
+#include "base/json_number.h"
 #include "proteins/sequence_weights.h"
 
 namespace spindle {

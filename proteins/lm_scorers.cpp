@@ -6,7 +6,7 @@
 #include <map>
 #include <numeric>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/tokenizer.h"
 #include "proteins/amino_acids.h"
 #include "proteins/lm_scorer_detail.h"

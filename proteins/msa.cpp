@@ -7,7 +7,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "proteins/amino_acids.h"
 #include "proteins/mutation.h"
 

@@ -11,7 +11,7 @@
 #include <random>
 #include <set>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/tokenizer.h"
 #include "proteins/amino_acids.h"
 #include "proteins/lm_scorer_detail.h"

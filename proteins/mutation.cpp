@@ -7,7 +7,7 @@
 #include <cctype>
 #include <memory>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "proteins/amino_acids.h"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/registry.h"
 #include "proteins/msa.h"
 #include "proteins/msa_scorers.h"

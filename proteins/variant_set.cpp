@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "kernels/error.h"
-#include "kernels/io/output_file.h"
+#include "base/error.h"
+#include "base/output_file.h"
 #include "proteins/metrics.h"
 
 namespace spindle {

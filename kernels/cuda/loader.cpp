@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kernels/cuda/backend_table.h"
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle::cuda {
 namespace {

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <regex>
 
-#include "kernels/io/mapped_file.h"
-#include "kernels/io/output_file.h"
+#include "base/mapped_file.h"
+#include "base/output_file.h"
 
 namespace spindle {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 #include "kernels/tensor.h"
 
 namespace spindle {

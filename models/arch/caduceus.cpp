@@ -14,8 +14,8 @@
 #include <cstring>
 
 #include "kernels/backend.h"
-#include "kernels/io/json_number.h"
-#include "kernels/io/mapped_file.h"
+#include "base/json_number.h"
+#include "base/mapped_file.h"
 #include "kernels/ops.h"
 #include "models/layers/block_norm.h"
 #include "models/layers/mamba_mixer.h"

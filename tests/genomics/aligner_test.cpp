@@ -8,7 +8,7 @@
 
 #include "genomics/aligner.h"
 #include "genomics/sam_writer.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

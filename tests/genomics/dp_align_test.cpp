@@ -4,7 +4,7 @@
 #include <random>
 
 #include "genomics/dp_align.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "genomics/fastx_reader.h"
 #include "models/sequence.h"
 

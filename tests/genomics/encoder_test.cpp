@@ -8,7 +8,7 @@
 #include "genomics/encoder.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/ref_index.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

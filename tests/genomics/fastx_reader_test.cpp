@@ -7,7 +7,7 @@
 
 #include "genomics/fastx_reader.h"
 #include "genomics/reference.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

@@ -7,7 +7,7 @@
 
 #include "genomics/banded_align.h"
 #include "genomics/long_read_aligner.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"

@@ -10,7 +10,7 @@
 
 #include "genomics/aligner.h"
 #include "genomics/model_encoder.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"
 #include "models/sequence.h"

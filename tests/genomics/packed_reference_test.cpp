@@ -8,8 +8,8 @@
 #include "genomics/packed_reference.h"
 #include "genomics/reference.h"
 #include "genomics/window_layout.h"
-#include "index/file_checksum.h"
-#include "kernels/error.h"
+#include "base/file_checksum.h"
+#include "base/error.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
 

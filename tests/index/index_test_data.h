@@ -12,7 +12,7 @@
 
 #include "index/vector_store.h"
 #include "tests/index/mixture_vectors.h"
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/tensor.h"
 
 namespace spindle::test {

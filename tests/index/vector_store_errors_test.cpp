@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "index/vector_store.h"
-#include "kernels/io/mapped_file.h"
+#include "base/mapped_file.h"
 #include "tests/index/index_test_data.h"
 #include "tests/test_paths.h"
 

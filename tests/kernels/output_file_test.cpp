@@ -1,5 +1,5 @@
-// Atomic outputs (kernels/io/output_file.h): what a failed or killed run leaves behind.
-#include "kernels/io/output_file.h"
+// Atomic outputs (base/output_file.h): what a failed or killed run leaves behind.
+#include "base/output_file.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "kernels/parallel_for.h"
 
 using namespace spindle;

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/random_esm.h"
 #include "models/registry.h"
 #include "tests/test_paths.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <random>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "models/random_esm.h"
 #include "models/registry.h"
 #include "models/safetensors_writer.h"

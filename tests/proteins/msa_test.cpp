@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "proteins/amino_acids.h"
 #include "proteins/mutation.h"
 #include "tests/test_paths.h"

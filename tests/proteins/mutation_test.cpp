@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "tests/test_paths.h"
 
 namespace spindle {

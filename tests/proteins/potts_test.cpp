@@ -4,7 +4,7 @@
 #include <fstream>
 #include <random>
 
-#include "kernels/error.h"
+#include "base/error.h"
 #include "proteins/family_model.h"
 #include "proteins/lbfgs.h"
 #include "proteins/msa.h"

@@ -1,4 +1,4 @@
-#include "kernels/io/output_file.h"
+#include "base/output_file.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

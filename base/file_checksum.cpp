@@ -1,4 +1,4 @@
-#include "index/file_checksum.h"
+#include "base/file_checksum.h"
 
 #include <zlib.h>
 
@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 

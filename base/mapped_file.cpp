@@ -1,4 +1,4 @@
-#include "kernels/io/mapped_file.h"
+#include "base/mapped_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "kernels/error.h"
+#include "base/error.h"
 
 namespace spindle {
 
