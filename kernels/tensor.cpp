@@ -239,6 +239,7 @@ Tensor Tensor::to(DType dtype) const {
       case DType::i32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
       case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
       case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+      case DType::i8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
     }
   }
   return t;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -35,6 +36,10 @@ LoadState load() {
   state.why = "spindle was built without CUDA";
   return state;
 #else
+  // SPINDLE_TRACE_CUDA_LOAD=1 makes the attempt visible, so tests can check that a CPU run never
+  // makes it (on a machine without a driver as much as on a GPU host).
+  if (const char* trace = std::getenv("SPINDLE_TRACE_CUDA_LOAD"); trace && *trace == '1')
+    std::fprintf(stderr, "[spindle] looking for the CUDA backend\n");
   if (!dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) {
     state.why = "CUDA compiled in, no NVIDIA driver (libcuda.so.1 not found)";
     return state;

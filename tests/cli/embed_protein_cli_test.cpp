@@ -253,3 +253,26 @@ TEST_F(EmbedProteinCli, DeviceAndPrecisionOptions) {
                                   "/l.npy --device cuda"),
                       "--device cuda: no usable GPU", 1);
 }
+
+// A CPU run never looks for the CUDA backend (no libcuda, cuBLAS or cuFFT in the process): not
+// with --device cpu, and not with the default --device auto when no model is loaded (k-mer sketch
+// alignment, MSA scoring). auto with a model that could run on a GPU does look.
+TEST_F(EmbedProteinCli, CpuRunsNeverLookForTheCudaBackend) {
+  if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA: there is no backend to look for";
+  const std::string dir = temp_dir(), out = temp_dir();
+  const std::string fasta = write_proteins(dir);
+  const std::string trace = "SPINDLE_TRACE_CUDA_LOAD=1 ";
+  const std::string looked = "looking for the CUDA backend";
+  auto r = run_command(trace + spindle_binary() + " " + embed(fasta + " -o " + out + "/cpu.npy -t 1 --device cpu"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find(looked), std::string::npos) << r.err;
+
+  const std::string ref = source_dir() + "/data/genomics/sarscov2_MN908947.fasta";
+  r = run_command(trace + spindle_binary() + " index ref " + ref + " -o " + out + "/ref.idx -t 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find(looked), std::string::npos) << "k-mer sketch index, default --device auto: " << r.err;
+
+  r = run_command(trace + spindle_binary() + " " + embed(fasta + " -o " + out + "/auto.npy -t 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(looked), std::string::npos) << "--device auto with an ESM model asks: " << r.err;
+}
