@@ -24,7 +24,7 @@ inline void add_device_options(CLI::App* cmd, const std::shared_ptr<DeviceArgs>&
       ->capture_default_str();
   cmd->add_option("--precision", args->precision,
                   "f32 | bf16: dtype of the model's matrix weights (bf16: activations rounded, f32 "
-                  "accumulation; ESM models)")
+                  "accumulation; ESM-2/ESM-1 and the MSA Transformer)")
       ->capture_default_str();
 }
 

@@ -319,8 +319,12 @@ class MsaTransformer final : public Model {
       Tensor q = w.q.apply(a), k = w.k.apply(a), v = w.v.apply(a);
       // The kernel masks with -inf where the reference fills -10000: the same for every cell that
       // is not a pad (its own row is always a visible key).
-      Tensor ctx = ops::attention(q.reshape({nc, R, H, d}), k.reshape({nc, R, H, d}), v.reshape({nc, R, H, d}),
-                                  1.f / std::sqrt(static_cast<float>(d)), /*causal=*/false, &mask);
+      // bf16 weights: the GPU's tensor-core attention too (the CPU keeps f32 attention).
+      const bool bf16 = w.q.weight.dtype() == DType::bf16 && ops::supports_bf16_attention(x.device(), d);
+      Tensor ctx = (bf16 ? ops::attention_bf16 : ops::attention)(q.reshape({nc, R, H, d}), k.reshape({nc, R, H, d}),
+                                                                  v.reshape({nc, R, H, d}),
+                                                                  1.f / std::sqrt(static_cast<float>(d)),
+                                                                  /*causal=*/false, &mask);
       ops::index_add_rows_(x, index, w.out.apply(ctx.reshape({nc * R, D})));
     }
   }
@@ -351,6 +355,7 @@ Architecture msa_transformer_architecture() {
                    return std::make_unique<MsaTransformer>(config, ckpt);
                  }};
   a.computes_on_cuda = true;
+  a.takes_bf16_weights = true;  // its projections and feed-forward are Linear (Checkpoint::get_matrix)
   return a;
 }
 
