@@ -27,3 +27,9 @@ rm -rf "$deps/root/usr/bin/fftw"* "$deps/root/usr/share/doc" "$deps/root/usr/sha
 du -sh "$deps/root"
 # oneDNN needs glibc >= 2.34 and GLIBCXX_3.4.29 (Ubuntu 22.04, Debian 12 or newer) on the GPU machine.
 echo "unpacked into $deps/root (CMAKE_PREFIX_PATH=$deps/root/usr)"
+# The float64 goldens, when ../shared is beside the project: gpu.sh then runs the whole-model CUDA
+# golden tests too (SPINDLE_SHARED=build-deps/shared). Carry build-deps/shared with build-deps/root.
+if [[ -d $repo/../shared/golden ]]; then
+  rm -rf "$deps/shared" && mkdir -p "$deps/shared" && cp -r "$repo/../shared/golden" "$deps/shared/golden"
+  du -sh "$deps/shared"
+fi

@@ -7,6 +7,7 @@
 #   3. run bench_core_gpu (the table) and, when PyTorch is importable, its SDPA as the attention peer.
 # Usage (from the repo root): bench/fetch_gpu_deps.sh   # once, on a machine with apt
 #                             bench/gpu.sh [--quick]    # on the GPU machine; carry build-deps/root
+#                                                       # and build-deps/shared (the goldens)
 # Writes the log to $OUT/gpu_run.log when $OUT is set (the device runner's output folder).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -145,7 +145,9 @@ void hyena_gate_transpose(const float* v, const float* gate, int64_t channels, i
 
 void hyena_filter_mlp(const float* z, int64_t length, int64_t emb_dim, int64_t width, int64_t layers,
                       const float* weights, const float* biases, const float* freq, float* hidden) {
-  if (length == 0) return;
+  // width == 0 leaves hidden [length, 0] empty, as on the CPU; without this return the launch below
+  // would ask for 0 threads per block (cudaErrorInvalidConfiguration).
+  if (length == 0 || width == 0) return;
   // One thread per output; the first layer's input (emb_dim values) shares the same buffer.
   if (width > 1024 || emb_dim > width)
     throw Error("hyena_filter_mlp: the CUDA kernel takes width <= 1024 and emb_dim <= width, got width " +

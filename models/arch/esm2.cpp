@@ -127,8 +127,9 @@ class Esm final : public Model {
   int64_t parameter_count() const override { return params_; }
 
   ForwardResult forward(const Tensor& ids, const ForwardRequest& request) const override {
-    if (ids.ndim() != 2 || ids.dtype() != DType::i64)
-      throw Error("ESM expects int64 token ids of shape [B, L], got " + ids.describe());
+    // Host ids: masks and positions are worked out from them before the upload.
+    if (ids.ndim() != 2 || ids.dtype() != DType::i64 || ids.device() != Device::cpu)
+      throw Error("ESM expects int64 host token ids of shape [B, L], got " + ids.describe());
     const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
     if (L == 0) throw Error("ESM: empty input (L = 0)");
     if (!cfg_.rotary && L > info_.max_seq_len)

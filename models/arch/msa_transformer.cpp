@@ -154,8 +154,9 @@ class MsaTransformer final : public Model {
   int64_t parameter_count() const override { return params_; }
 
   ForwardResult forward(const Tensor& ids, const ForwardRequest& request) const override {
-    if (ids.ndim() != 3 || ids.dtype() != DType::i64)
-      throw Error("MSA Transformer expects int64 token ids of shape [B, R, C], got " + ids.describe());
+    // Host ids: masks, positions and column gathers are worked out from them before the upload.
+    if (ids.ndim() != 3 || ids.dtype() != DType::i64 || ids.device() != Device::cpu)
+      throw Error("MSA Transformer expects int64 host token ids of shape [B, R, C], got " + ids.describe());
     const int64_t B = ids.dim(0), R = ids.dim(1), C = ids.dim(2), D = cfg_.d_model, V = cfg_.vocab;
     if (R == 0 || C == 0) throw Error("MSA Transformer: empty MSA (R or C = 0)");
     if (cfg_.row_embedding && R > cfg_.max_rows)
