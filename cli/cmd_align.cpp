@@ -3,13 +3,13 @@
 #include <charconv>
 #include <cstdio>
 
+#include "base/error.h"
 #include "cli/command.h"
 #include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "genomics/align_run.h"
 #include "genomics/long_read_aligner.h"
-#include "base/error.h"
 
 namespace spindle::cli {
 namespace {

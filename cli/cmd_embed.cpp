@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/error.h"
 #include "cli/command.h"
 #include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
 #include "genomics/embed_run.h"
 #include "kernels/backend.h"
-#include "base/error.h"
 
 namespace spindle::cli {
 namespace {

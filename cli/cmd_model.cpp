@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "cli/command.h"
 #include "cli/device_options.h"
 #include "cli/report.h"
-#include "base/error.h"
 #include "models/forward_run.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"

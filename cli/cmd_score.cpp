@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/error.h"
 #include "cli/command.h"
 #include "cli/device_options.h"
 #include "cli/report.h"
 #include "cli/shard.h"
-#include "base/error.h"
 #include "proteins/score_run.h"
 
 namespace spindle::cli {

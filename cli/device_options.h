@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "kernels/backend.h"
 #include "base/error.h"
+#include "kernels/backend.h"
 #include "kernels/run_context.h"
 
 namespace spindle::cli {

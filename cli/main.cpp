@@ -15,9 +15,9 @@
 #include <iostream>
 #include <new>
 
+#include "base/error.h"
 #include "cli/command.h"
 #include "kernels/backend.h"
-#include "base/error.h"
 #include "models/registry.h"
 
 namespace spindle::cli {

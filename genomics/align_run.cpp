@@ -2,10 +2,10 @@
 
 #include <omp.h>
 
+#include "base/error.h"
 #include "genomics/long_read_aligner.h"
 #include "genomics/model_encoder.h"
 #include "kernels/backend.h"
-#include "base/error.h"
 #include "kernels/parallel_for.h"
 
 namespace spindle {

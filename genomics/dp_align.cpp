@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "genomics/kmers.h"
 #include "base/error.h"
+#include "genomics/kmers.h"
 
 namespace spindle {
 namespace {

@@ -5,10 +5,11 @@
 #include <memory>
 #include <vector>
 
-#include "genomics/fastx_reader.h"
 #include "base/error.h"
-#include "kernels/io/npy.h"
 #include "base/output_file.h"
+#include "base/shard_range.h"
+#include "genomics/fastx_reader.h"
+#include "kernels/io/npy.h"
 #include "kernels/parallel_for.h"
 #include "models/registry.h"
 #include "models/safetensors_writer.h"
@@ -62,8 +63,8 @@ EmbedRunStats run_embedding(const EmbedRunOptions& o, const std::function<void(c
     int64_t total = 0;
     for (SeqRecord r; counter.next(r); ++total)  // an empty record fails every shard, as it fails one run
       if (r.seq.empty()) throw Error(o.input + ": record " + r.name + ": empty sequence");
-    first = total * o.shard_index / o.shard_count;  // balanced: block sizes differ by at most one
-    last = total * (o.shard_index + 1) / o.shard_count;
+    const ShardRange range = shard_range(total, o.shard_index, o.shard_count);
+    first = range.first, last = range.last;
     note("shard " + std::to_string(o.shard_index + 1) + "/" + std::to_string(o.shard_count) + ": records " +
          std::to_string(first + 1) + "-" + std::to_string(last) + " of " + std::to_string(total));
   }

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/error.h"
 #include "genomics/kmers.h"
 #include "genomics/model_encoder.h"
-#include "base/error.h"
 #include "kernels/parallel_for.h"
 
 namespace spindle {

@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "genomics/model_encoder.h"
 #include "base/error.h"
+#include "genomics/model_encoder.h"
 
 namespace spindle {
 

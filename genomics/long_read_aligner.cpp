@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/error.h"
 #include "genomics/banded_align.h"
 #include "genomics/minimizers.h"
-#include "base/error.h"
 #include "models/sequence.h"
 
 namespace spindle {

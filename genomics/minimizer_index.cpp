@@ -9,10 +9,10 @@
 #include <cstring>
 #include <memory>
 
-#include "genomics/minimizers.h"
-#include "base/file_checksum.h"
 #include "base/error.h"
+#include "base/file_checksum.h"
 #include "base/output_file.h"
+#include "genomics/minimizers.h"
 
 namespace spindle {
 namespace {

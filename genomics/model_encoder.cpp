@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "base/file_checksum.h"
 #include "base/error.h"
+#include "base/file_checksum.h"
 #include "kernels/parallel_for.h"
 #include "models/registry.h"
 

@@ -10,12 +10,12 @@
 #include <memory>
 #include <unordered_set>
 
+#include "base/error.h"
+#include "base/file_checksum.h"
+#include "base/output_file.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/kmers.h"
 #include "genomics/reference.h"
-#include "base/file_checksum.h"
-#include "base/error.h"
-#include "base/output_file.h"
 
 namespace spindle {
 namespace {

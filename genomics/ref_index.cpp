@@ -5,10 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "genomics/fastx_reader.h"
 #include "base/error.h"
 #include "base/json_number.h"
 #include "base/output_file.h"
+#include "genomics/fastx_reader.h"
 #include "models/sequence.h"
 
 namespace spindle {

@@ -4,8 +4,8 @@
 
 #include <unordered_set>
 
-#include "genomics/fastx_reader.h"
 #include "base/error.h"
+#include "genomics/fastx_reader.h"
 
 namespace spindle {
 

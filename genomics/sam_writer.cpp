@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "genomics/fastx_reader.h"
 #include "base/error.h"
 #include "base/output_file.h"
+#include "genomics/fastx_reader.h"
 #include "models/sequence.h"
 
 namespace spindle {

@@ -4,10 +4,10 @@
 #include <fstream>
 #include <memory>
 
-#include "index/vector_store.h"
 #include "base/error.h"
-#include "kernels/io/npy.h"
 #include "base/output_file.h"
+#include "index/vector_store.h"
+#include "kernels/io/npy.h"
 
 namespace spindle {
 namespace {

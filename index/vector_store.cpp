@@ -25,12 +25,12 @@
 #include <random>
 #include <sstream>
 
-#include "index/faiss_util.h"
 #include "base/file_checksum.h"
+#include "base/output_file.h"
+#include "index/faiss_util.h"
 #include "index/int8_flat.h"
 #include "index/manifest.h"
 #include "index/simd_flat_storage.h"
-#include "base/output_file.h"
 
 namespace spindle {
 

@@ -145,6 +145,16 @@ template <> constexpr DType dtype_of<uint8_t>() { return DType::u8; }
 template <> constexpr DType dtype_of<int8_t>() { return DType::i8; }
 
 template <typename T>
+Tensor Tensor::from_values(const std::vector<T>& values, Device device) {
+  Tensor t = empty({static_cast<int64_t>(values.size())}, dtype_of<T>());
+  std::memcpy(t.raw(), values.data(), values.size() * sizeof(T));
+  return device == Device::cpu ? t : t.to(device);
+}
+template Tensor Tensor::from_values(const std::vector<float>&, Device);
+template Tensor Tensor::from_values(const std::vector<int64_t>&, Device);
+template Tensor Tensor::from_values(const std::vector<uint8_t>&, Device);
+
+template <typename T>
 T* Tensor::data() const {
   if constexpr (std::is_same_v<T, uint16_t>) {
     SPINDLE_ASSERT(dtype_ == DType::bf16 || dtype_ == DType::f16);

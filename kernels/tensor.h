@@ -63,6 +63,10 @@ class Tensor {
   static Tensor wrap(void* data, const Shape& shape, DType dtype, std::shared_ptr<void> keep_alive,
                      Device device = Device::cpu);
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape);
+  // A 1-D tensor of `values` on `device` (f32, i64 or u8 by T): host-built masks, positions and
+  // index lists on their way to the device a model computes on.
+  template <typename T>
+  static Tensor from_values(const std::vector<T>& values, Device device);
 
   bool defined() const { return storage_ != nullptr; }
   DType dtype() const { return dtype_; }

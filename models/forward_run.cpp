@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "kernels/io/npy.h"
 #include "base/output_file.h"
+#include "kernels/io/npy.h"
 #include "models/registry.h"
 
 namespace spindle {

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "kernels/backend.h"
 #include "base/error.h"
+#include "kernels/backend.h"
 
 namespace spindle {
 

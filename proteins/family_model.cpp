@@ -7,8 +7,8 @@
 #include <numeric>
 
 #include "base/error.h"
-#include "base/output_file.h"
 #include "base/json_number.h"
+#include "base/output_file.h"
 #include "proteins/sequence_weights.h"
 
 namespace spindle {

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "base/error.h"
+#include "base/shard_range.h"
 #include "models/registry.h"
 #include "proteins/msa.h"
 #include "proteins/msa_scorers.h"
@@ -13,12 +14,11 @@ namespace {
 
 using Log = std::function<void(const std::string&)>;
 
-// Keeps the shard's contiguous block of variants (table rows); blocks are balanced (their sizes
-// differ by at most one), as embed's blocks of records are.
+// Keeps the shard's contiguous block of variants (table rows), as embed keeps blocks of records.
 void keep_shard(VariantSet& set, int64_t shard_index, int64_t shard_count, const Log& log) {
   const int64_t n = static_cast<int64_t>(set.variants.size());
-  const size_t b = static_cast<size_t>(n * shard_index / shard_count);
-  const size_t e = static_cast<size_t>(n * (shard_index + 1) / shard_count);
+  const ShardRange range = shard_range(n, shard_index, shard_count);
+  const size_t b = static_cast<size_t>(range.first), e = static_cast<size_t>(range.last);
   auto cut = [&](auto& v) { v = std::vector<typename std::decay_t<decltype(v)>::value_type>(v.begin() + b, v.begin() + e); };
   cut(set.variants);
   if (set.table) {

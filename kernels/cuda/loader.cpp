@@ -11,8 +11,8 @@
 #include <mutex>
 #include <vector>
 
-#include "kernels/cuda/backend_table.h"
 #include "base/error.h"
+#include "kernels/cuda/backend_table.h"
 
 namespace spindle::cuda {
 namespace {

@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/backend.h"
 #include "base/json_number.h"
 #include "base/mapped_file.h"
+#include "kernels/backend.h"
 #include "kernels/ops.h"
 #include "models/layers/block_norm.h"
 #include "models/layers/mamba_mixer.h"
@@ -107,7 +107,7 @@ class Caduceus final : public Model {
       check_complement_buffer(ckpt, root_ + "embeddings.word_embeddings.complement_map");
       check_complement_buffer(ckpt, "lm_head.complement_map");
       // Row v of the complemented head is row comp(v) of the head: a lookup on the device.
-      lm_head_comp_ = ops::embedding(upload_ids(cfg_.complement), lm_head_);
+      lm_head_comp_ = ops::embedding(Tensor::from_values(cfg_.complement, ckpt.device()), lm_head_);
     }
     // The unfused RCPS path wraps the norms in a `submodule`.
     const std::string norm_sub = cfg_.rcps && !cfg_.fused_add_norm ? "submodule." : "";
@@ -196,13 +196,6 @@ class Caduceus final : public Model {
       throw Error(ckpt.path() + ": tensor '" + name + "' disagrees with the config's complement_map");
   }
 
-  // Token ids (host, i64) uploaded to the model's device.
-  Tensor upload_ids(const std::vector<int64_t>& ids) const {
-    Tensor t = Tensor::empty({static_cast<int64_t>(ids.size())}, DType::i64);
-    std::copy(ids.begin(), ids.end(), t.data<int64_t>());
-    return t.to(embedding_.device());
-  }
-
   // ids [L] on the host -> the residual stream [L, W] on the device.
   Tensor embed(const Tensor& ids) const {
     Tensor e = ops::embedding(ids.to(embedding_.device()), embedding_);
@@ -214,7 +207,7 @@ class Caduceus final : public Model {
     std::vector<int64_t> comp(L);
     for (int64_t t = 0; t < L; ++t)
       comp[t] = tok[t] >= 0 && tok[t] < cfg_.vocab_padded ? cfg_.complement[tok[t]] : tok[t];
-    Tensor rc = ops::flip(ops::embedding(upload_ids(comp), embedding_), /*flip_rows=*/false, /*flip_cols=*/true);
+    Tensor rc = ops::flip(ops::embedding(Tensor::from_values(comp, embedding_.device()), embedding_), /*flip_rows=*/false, /*flip_cols=*/true);
     return ops::concat_columns(e, rc);
   }
 

@@ -5,7 +5,6 @@
 // `esm.` prefix), which have no LM head and so give hidden states only.
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -93,7 +92,7 @@ class Esm final : public Model {
         Tensor t = ckpt.get_host(buf, {cfg_.head_dim / 2});
         inv_freq.assign(t.data<float>(), t.data<float>() + t.numel());
       }
-      rotary_ = Rotary(cfg_.head_dim, inv_freq, ckpt.device());
+      rotary_ = Rotary(cfg_.head_dim, 10000.f, /*interleaved=*/false, ckpt.device(), inv_freq);
     }
     final_norm_ = load_layer_norm(ckpt, root + "encoder.emb_layer_norm_after.", D, cfg_.eps);
     has_head_ = ckpt.has("lm_head.dense.weight");
@@ -144,9 +143,7 @@ class Esm final : public Model {
     // bookkeeping on the host ids; from here on the forward is ops on the model's device.
     const Device dev = word_embeddings_.device();
     const std::vector<uint8_t> keep = real_tokens(ids);
-    Tensor key_mask = Tensor::empty({B, L}, DType::u8);
-    std::copy(keep.begin(), keep.end(), key_mask.data<uint8_t>());
-    key_mask = key_mask.to(dev);
+    const Tensor key_mask = Tensor::from_values(keep, dev).reshape({B, L});
 
     ForwardResult result;
     if (request.want_layer_outputs) result.layer_outputs = Tensor::empty({cfg_.n_layer + 1, B, L, D});
@@ -183,15 +180,6 @@ class Esm final : public Model {
     return keep;
   }
 
-  // A host vector uploaded to the model's device as f32 [n] or i64 [n].
-  template <typename T>
-  Tensor upload(const std::vector<T>& values) const {
-    const DType dtype = std::is_same_v<T, float> ? DType::f32 : DType::i64;
-    Tensor t = Tensor::empty({static_cast<int64_t>(values.size())}, dtype);
-    std::copy(values.begin(), values.end(), static_cast<T*>(t.raw()));
-    return t.to(word_embeddings_.device());
-  }
-
   Tensor embed(const Tensor& ids, const std::vector<uint8_t>& keep) const {
     const int64_t B = ids.dim(0), L = ids.dim(1), D = cfg_.d_model;
     const int64_t* tok = ids.data<int64_t>();
@@ -209,7 +197,7 @@ class Esm final : public Model {
         const float observed = real > 0 ? static_cast<float>(masked) / static_cast<float>(real) : 0.f;
         for (int64_t t = 0; t < L; ++t) row_scale[b * L + t] = tok[b * L + t] == cfg_.mask_id ? 0.f : 0.88f / (1.f - observed);
       }
-      ops::scale_rows_(x, upload(row_scale));
+      ops::scale_rows_(x, Tensor::from_values(row_scale, x.device()));
     }
     if (!cfg_.rotary) {
       // Learned positions: pad_id + 1 + index among the non-pad tokens; pads read row pad_id.
@@ -218,10 +206,10 @@ class Esm final : public Model {
         int64_t seen = 0;
         for (int64_t t = 0; t < L; ++t) positions[b * L + t] = keep[b * L + t] ? cfg_.pad_id + 1 + seen++ : cfg_.pad_id;
       }
-      ops::add_(x, ops::embedding(upload(positions), position_embeddings_));
+      ops::add_(x, ops::embedding(Tensor::from_values(positions, x.device()), position_embeddings_));
     }
     if (cfg_.emb_norm_before) x = emb_norm_before_.apply(x);
-    ops::scale_rows_(x, upload(std::vector<float>(keep.begin(), keep.end())));  // pad rows are zero
+    ops::scale_rows_(x, Tensor::from_values(std::vector<float>(keep.begin(), keep.end()), x.device()));  // pad rows are zero
     return x;
   }
 
@@ -233,8 +221,8 @@ class Esm final : public Model {
     ops::scale_(q, 1.f / std::sqrt(static_cast<float>(d)));
     if (cfg_.rotary) {
       Tensor qr = q.reshape({B * L, H, d}), kr = k.reshape({B * L, H, d});
-      rotary_.apply(qr, L);
-      rotary_.apply(kr, L);
+      rotary_.apply(qr, /*pos0=*/0, /*period=*/L);
+      rotary_.apply(kr, /*pos0=*/0, /*period=*/L);
     }
     // bf16 weights ask for the mixed-precision path; its attention exists on the GPU (tensor cores),
     // so on the CPU attention stays f32 while the GEMMs take bf16.

@@ -225,18 +225,8 @@ class MsaTransformer final : public Model {
 
   Masks upload_masks(const std::vector<uint8_t>& keep, int64_t C) const {
     const Device dev = embed_tokens_.device();
-    Masks m;
-    m.keep_rows = Tensor::from_vector(std::vector<float>(keep.begin(), keep.end()), {static_cast<int64_t>(keep.size())}).to(dev);
-    m.key_columns = Tensor::empty({C}, DType::u8);
-    std::copy(keep.begin(), keep.begin() + C, m.key_columns.data<uint8_t>());
-    m.key_columns = m.key_columns.to(dev);
-    return m;
-  }
-
-  static Tensor upload_ids(const std::vector<int64_t>& ids, Device device) {
-    Tensor t = Tensor::empty({static_cast<int64_t>(ids.size())}, DType::i64);
-    std::copy(ids.begin(), ids.end(), t.data<int64_t>());
-    return t.to(device);
+    return {Tensor::from_values(std::vector<float>(keep.begin(), keep.end()), dev),
+            Tensor::from_values(std::vector<uint8_t>(keep.begin(), keep.begin() + C), dev)};
   }
 
   AttentionWeights load_attention(const Checkpoint& ckpt, const std::string& p) const {
@@ -259,8 +249,8 @@ class MsaTransformer final : public Model {
         rows[r * C + c] = r;
       }
     }
-    ops::add_(x, ops::embedding(upload_ids(positions, dev), embed_positions_));
-    if (cfg_.row_embedding) ops::add_(x, ops::embedding(upload_ids(rows, dev), row_embedding_));
+    ops::add_(x, ops::embedding(Tensor::from_values(positions, dev), embed_positions_));
+    if (cfg_.row_embedding) ops::add_(x, ops::embedding(Tensor::from_values(rows, dev), row_embedding_));
     x = emb_norm_before_.apply(x);
     ops::scale_rows_(x, masks.keep_rows);  // pads are zero, once, after the LayerNorm
     return x;
@@ -314,7 +304,7 @@ class MsaTransformer final : public Model {
           cells[c * R + r] = r * C + c0 + c;
           mask.data<uint8_t>()[c * R + r] = keep[r * C + c0 + c];
         }
-      const Tensor index = upload_ids(cells, x.device());
+      const Tensor index = Tensor::from_values(cells, x.device());
       mask = mask.to(x.device());
       Tensor a = w.norm.apply(ops::embedding(index, x));
       Tensor q = w.q.apply(a), k = w.k.apply(a), v = w.v.apply(a);

@@ -36,13 +36,7 @@ AttentionLayer::AttentionLayer(const Checkpoint& ckpt, const std::string& p, con
   }
   out_w_ = ckpt.get(p + "out_proj.weight", {D, s.heads * s.head_dim + mlp_dim_});
   if (s.out_bias) out_b_ = ckpt.get(p + "out_proj.bias", {D});
-  // inv_freq as flash-attn's RotaryEmbedding builds it, in f32: 1 / base^(2i / dim).
-  if (s.rotary_dim > 0) {
-    Tensor inv_freq = Tensor::empty({s.rotary_dim / 2});
-    for (int64_t i = 0; i < s.rotary_dim / 2; ++i)
-      inv_freq.data<float>()[i] = 1.f / std::pow(s.rotary_base, static_cast<float>(2 * i) / static_cast<float>(s.rotary_dim));
-    inv_freq_ = inv_freq.to(ckpt.device());
-  }
+  rotary_ = Rotary(s.rotary_dim, s.rotary_base, s.rotary_interleaved, ckpt.device());
 }
 
 AttentionState AttentionLayer::initial_state() const {
@@ -80,10 +74,8 @@ Tensor AttentionLayer::forward(const Tensor& u, AttentionState* state) const {
   Tensor k = ops::columns(qkv, H * hd, Hkv * hd).reshape({T, Hkv, hd});
   Tensor v = ops::columns(qkv, (H + Hkv) * hd, Hkv * hd).reshape({T, Hkv, hd});
   const int64_t pos0 = state ? state->positions : 0;
-  if (s_.rotary_dim > 0) {
-    ops::rotary_(q, inv_freq_, s_.rotary_dim, pos0, /*period=*/0, s_.rotary_interleaved);
-    ops::rotary_(k, inv_freq_, s_.rotary_dim, pos0, /*period=*/0, s_.rotary_interleaved);
-  }
+  rotary_.apply(q, pos0, /*period=*/0);
+  rotary_.apply(k, pos0, /*period=*/0);
   const float scale = s_.softmax_scale > 0.f ? s_.softmax_scale : 1.f / std::sqrt(static_cast<float>(hd));
   Tensor context;
   if (state) {

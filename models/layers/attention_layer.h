@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/checkpoint.h"
+#include "models/layers/rotary.h"
 
 namespace spindle {
 
@@ -52,7 +53,7 @@ class AttentionLayer {
   Tensor qkv_w_, qkv_b_, up_w_, up_b_, gate_w_, gate_b_;
   Tensor conv_w_, conv_b_;
   Tensor out_w_, out_b_;
-  Tensor inv_freq_;  // [rotary_dim / 2] on the weights' device (undefined without rotary)
+  Rotary rotary_;
 };
 
 }  // namespace spindle

@@ -1,6 +1,6 @@
 #include "models/layers/esm_layers.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "kernels/ops.h"
 
@@ -30,17 +30,6 @@ void GeluFeedForward::forward_add(Tensor& x) const {
     ops::gelu_erf_(inner);
     fc2.apply_into(inner, rows, 1.f);
   }
-}
-
-Rotary::Rotary(int64_t head_dim, std::vector<float> inv_freq, Device device) : head_dim_(head_dim) {
-  if (inv_freq.empty())
-    for (int64_t i = 0; i < head_dim / 2; ++i)
-      inv_freq.push_back(1.f / std::pow(10000.f, static_cast<float>(2 * i) / static_cast<float>(head_dim)));
-  inv_freq_ = Tensor::from_vector(inv_freq, {static_cast<int64_t>(inv_freq.size())}).to(device);
-}
-
-void Rotary::apply(Tensor& x, int64_t period) const {
-  ops::rotary_(x, inv_freq_, head_dim_, /*pos0=*/0, period, /*interleaved=*/false);
 }
 
 void RobertaLmHead::apply_into(const Tensor& x, Tensor& out) const {

@@ -1,6 +1,6 @@
 // Building blocks shared by ESM-2/ESM-1b/ESM-1v (models/arch/esm2.cpp) and the MSA Transformer
 // (models/arch/msa_transformer.cpp): a biased linear map, the pre-norm GELU feed-forward block,
-// rotary embedding with non-interleaved halves, and the RoBERTa LM head with a tied decoder.
+// and the RoBERTa LM head with a tied decoder (ESM-2's rotary embedding: models/layers/rotary.h).
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "models/checkpoint.h"
 #include "models/layers/block_norm.h"
+#include "models/layers/rotary.h"
 
 namespace spindle {
 
@@ -31,22 +32,6 @@ struct GeluFeedForward {
   Linear fc1, fc2;
   void forward_add(Tensor& x) const;
   int64_t parameter_count() const { return norm.parameter_count() + fc1.parameter_count() + fc2.parameter_count(); }
-};
-
-// Rotary embedding of ESM-2 (HF `RotaryEmbedding`): inv_freq[i] = 1 / 10000^(2i/d) in f32, angle
-// = float(position) * inv_freq (f32, as the reference), rotate pairs (i, i + d/2).
-class Rotary {
- public:
-  Rotary() = default;
-  // `inv_freq` of length head_dim/2 (e.g. the checkpoint's buffer); empty: computed. Kept on `device`.
-  Rotary(int64_t head_dim, std::vector<float> inv_freq = {}, Device device = Device::cpu);
-  // x [T, H, head_dim], rotated in place: row t holds position t % period (a batch of sequences of
-  // length `period` laid end to end).
-  void apply(Tensor& x, int64_t period) const;
-
- private:
-  int64_t head_dim_ = 0;
-  Tensor inv_freq_;
 };
 
 // RoBERTa LM head: logits = decoder . LN(GELU-erf(dense x)) + bias; the decoder is the word

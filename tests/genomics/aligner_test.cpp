@@ -6,9 +6,9 @@
 
 #include <random>
 
+#include "base/error.h"
 #include "genomics/aligner.h"
 #include "genomics/sam_writer.h"
-#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

@@ -3,8 +3,8 @@
 
 #include <random>
 
-#include "genomics/dp_align.h"
 #include "base/error.h"
+#include "genomics/dp_align.h"
 #include "genomics/fastx_reader.h"
 #include "models/sequence.h"
 

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <random>
 
+#include "base/error.h"
 #include "genomics/encoder.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/ref_index.h"
-#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

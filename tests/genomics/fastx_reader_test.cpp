@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/error.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/reference.h"
-#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/test_paths.h"
 

@@ -5,9 +5,9 @@
 
 #include <random>
 
+#include "base/error.h"
 #include "genomics/banded_align.h"
 #include "genomics/long_read_aligner.h"
-#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"

@@ -8,12 +8,12 @@
 #include <random>
 #include <set>
 
+#include "base/error.h"
+#include "base/file_checksum.h"
 #include "genomics/candidate_finder.h"
 #include "genomics/fastx_reader.h"
 #include "genomics/minimizer_index.h"
 #include "genomics/minimizers.h"
-#include "base/file_checksum.h"
-#include "base/error.h"
 #include "models/sequence.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <random>
 
+#include "base/error.h"
 #include "genomics/aligner.h"
 #include "genomics/model_encoder.h"
-#include "base/error.h"
 #include "models/random_checkpoint.h"
 #include "models/random_esm.h"
 #include "models/sequence.h"

@@ -5,11 +5,11 @@
 #include <fstream>
 #include <random>
 
+#include "base/error.h"
+#include "base/file_checksum.h"
 #include "genomics/packed_reference.h"
 #include "genomics/reference.h"
 #include "genomics/window_layout.h"
-#include "base/file_checksum.h"
-#include "base/error.h"
 #include "tests/genomics/random_dna.h"
 #include "tests/test_paths.h"
 

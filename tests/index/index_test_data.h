@@ -10,10 +10,10 @@
 #include <random>
 #include <vector>
 
-#include "index/vector_store.h"
-#include "tests/index/mixture_vectors.h"
 #include "base/error.h"
+#include "index/vector_store.h"
 #include "kernels/tensor.h"
+#include "tests/index/mixture_vectors.h"
 
 namespace spindle::test {
 

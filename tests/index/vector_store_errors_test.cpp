@@ -5,8 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "index/vector_store.h"
 #include "base/mapped_file.h"
+#include "index/vector_store.h"
 #include "tests/index/index_test_data.h"
 #include "tests/test_paths.h"
 

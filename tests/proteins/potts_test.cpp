@@ -11,8 +11,8 @@
 #include "proteins/msa_scorers.h"
 #include "proteins/mutation.h"
 #include "proteins/pseudo_likelihood.h"
-#include "tests/test_paths.h"
 #include "tests/proteins/encode_rows.h"
+#include "tests/test_paths.h"
 
 namespace spindle {
 namespace {
